@@ -1,0 +1,120 @@
+/**
+ * `npm start`: the whole local stack on the embedded default.
+ *
+ *  1. a local chain (Hardhat's EDR behind `hardhat node`) with JSON-RPC on 127.0.0.1:8545,
+ *     unless CHAIN_RPC_URL names a node to follow instead;
+ *  2. the contracts, deployed with Ignition (deployments/<network>.json);
+ *  3. prints where everything is; Ctrl-C stops it all.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+
+import { createPublicClient, formatEther, http } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+
+import { deploymentPath, readDeployment } from "../lib/deployment.ts";
+
+const CHAIN_HOST = "127.0.0.1";
+const CHAIN_PORT = 8545;
+/** Hardhat's and anvil's well-known development mnemonic: these keys are public, test use only. */
+const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+const LOG_DIR = "data";
+
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function stop(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) child.kill("SIGTERM");
+  process.exitCode = code;
+}
+process.on("SIGINT", () => stop(0));
+process.on("SIGTERM", () => stop(0));
+
+async function main(): Promise<void> {
+  await mkdir(LOG_DIR, { recursive: true });
+  const external = process.env.CHAIN_RPC_URL;
+  const rpcUrl = external ?? `http://${CHAIN_HOST}:${CHAIN_PORT}`;
+  let networkName = process.env.PENNYPOST_NETWORK ?? "localhost";
+
+  if (external === undefined) {
+    const log = createWriteStream(`${LOG_DIR}/chain.log`);
+    const chain = spawn("npx", ["hardhat", "node", "--hostname", CHAIN_HOST, "--port", String(CHAIN_PORT)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    chain.stdout.pipe(log);
+    chain.stderr.pipe(log);
+    children.push(chain);
+    chain.on("exit", (code) => {
+      if (!stopping) {
+        console.error(`The local chain stopped (exit ${code}); see ${LOG_DIR}/chain.log. Is port ${CHAIN_PORT} already in use?`);
+        stop(1);
+      }
+    });
+    await waitForRpc(rpcUrl, 60_000);
+    networkName = "localhost";
+    await run("npx", ["hardhat", "run", "scripts/deploy.ts", "--network", networkName]);
+  }
+
+  const deployment = await readDeployment(process.env.DEPLOYMENT_FILE ?? deploymentPath(networkName));
+  const client = createPublicClient({ transport: http(rpcUrl) });
+  const [postFee, tipFeeBps] = await Promise.all([
+    client.readContract({ address: deployment.contracts.PennyPost as `0x${string}`, abi: FEE_ABI, functionName: "postFee" }),
+    client.readContract({ address: deployment.contracts.PennyPost as `0x${string}`, abi: FEE_ABI, functionName: "tipFeeBps" }),
+  ]);
+
+  const lines = [
+    "",
+    "PennyPost is running.",
+    `  JSON-RPC     ${rpcUrl}  (chain id ${deployment.chainId})`,
+    `  PennyPost    ${deployment.contracts.PennyPost}  (post fee ${formatEther(postFee)} ETH, tip fee ${Number(tipFeeBps) / 100}%)`,
+  ];
+  if (deployment.contracts.PennyTestToken) {
+    lines.push(`  Test token   ${deployment.contracts.PennyTestToken}  (PPTEST, no value, minted to the test accounts)`);
+  }
+  lines.push(`  Deployment   ${deploymentPath(networkName)}`);
+  if (external === undefined) {
+    lines.push("", "  Test accounts (well-known keys of the development mnemonic: local use only, never on a real network):");
+    for (let i = 0; i < 3; i++) {
+      const account = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: i });
+      const key = account.getHdKey().privateKey;
+      lines.push(`   #${i} ${account.address}  key 0x${Buffer.from(key ?? []).toString("hex")}`);
+    }
+    lines.push(`  Chain log    ${LOG_DIR}/chain.log`);
+  }
+  lines.push("", "Press Ctrl-C to stop.");
+  console.log(lines.join("\n"));
+}
+
+const FEE_ABI = [
+  { type: "function", name: "postFee", stateMutability: "view", inputs: [], outputs: [{ type: "uint256" }] },
+  { type: "function", name: "tipFeeBps", stateMutability: "view", inputs: [], outputs: [{ type: "uint256" }] },
+] as const;
+
+async function waitForRpc(url: string, timeoutMs: number): Promise<void> {
+  const client = createPublicClient({ transport: http(url, { retryCount: 0 }) });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await client.getChainId();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline || stopping) throw new Error(`No JSON-RPC answer at ${url} after ${timeoutMs} ms`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: "inherit" });
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`))));
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  stop(1);
+});
