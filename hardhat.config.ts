@@ -34,7 +34,7 @@ export default defineConfig({
     },
   },
   paths: {
-    tests: { mocha: "test/contracts", solidity: "test/solidity" },
+    tests: { mocha: "test", solidity: "test/solidity" },
   },
   test: {
     mocha: { timeout: 120_000 },

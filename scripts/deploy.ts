@@ -34,7 +34,7 @@ if (isLocal) await forgetStaleLocalDeployment();
 const startBlock = Number(await publicClient.getBlockNumber());
 const parameters = process.env.PENNYPOST_PARAMETERS;
 const options = parameters === undefined ? {} : { parameters: path.resolve(parameters) };
-const contracts = useLocalModule
+const contracts: { pennyPost: { address: string }; testToken?: { address: string } } = useLocalModule
   ? await ignition.deploy(PennyPostLocalModule, options)
   : await ignition.deploy(PennyPostModule, options);
 
@@ -49,14 +49,14 @@ await writeDeployment(
     startBlock: sameContract ? previous.startBlock : startBlock,
     contracts: {
       PennyPost: contracts.pennyPost.address,
-      ...("testToken" in contracts ? { PennyTestToken: contracts.testToken.address } : {}),
+      ...(contracts.testToken ? { PennyTestToken: contracts.testToken.address } : {}),
     },
     deployedAt: sameContract ? previous.deployedAt : new Date().toISOString(),
   },
   file,
 );
 console.log(`PennyPost ${contracts.pennyPost.address} on ${networkName} (chain ${chainId})`);
-if ("testToken" in contracts) console.log(`PennyTestToken ${contracts.testToken.address} (test token, no value)`);
+if (contracts.testToken) console.log(`PennyTestToken ${contracts.testToken.address} (test token, no value)`);
 console.log(`Deployment written to ${file}`);
 
 /**

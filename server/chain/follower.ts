@@ -1,0 +1,261 @@
+/**
+ * Follows the chain into the store: backfill with eth_getLogs in chunks that shrink when the
+ * provider refuses and grow back, then block by block near the head, checking each block's
+ * parentHash; on a mismatch it walks back to the common ancestor and undoes the blocks above it.
+ * A reorg deeper than the window halts ingestion (status().haltReason says why).
+ */
+import type { Logger } from "pino";
+import type { PublicClient } from "viem";
+
+import type { Cursor, Hex, IndexedBlock, ProtocolEvent } from "../domain.ts";
+import { DeepReorgError, NonRetryableError, RetryableError } from "../errors.ts";
+import { ingestBlocks, readCursor, revertTo, storedBlockHash } from "../ingest/apply.ts";
+import type { LevelStore } from "../store/level-store.ts";
+import { decodeLogs } from "./decode.ts";
+
+export interface FollowerConfig {
+  address: Hex;
+  startBlock: number;
+  /** Index only blocks this many blocks behind the head (0: the head itself). */
+  confirmations: number;
+  /** Blocks kept with hashes and undo records; a deeper reorg halts. */
+  reorgWindow: number;
+  chunkBlocks: number;
+  maxChunkBlocks: number;
+  pollIntervalMs: number;
+}
+
+export interface FollowerHooks {
+  /** Called after every committed batch with the events it applied. */
+  onCommit?: (events: ProtocolEvent[], cursor: Cursor) => void;
+  onReorg?: (depth: number) => void;
+}
+
+export interface FollowerStatus {
+  chainHead: number | null;
+  cursor: Cursor | null;
+  lastReorgDepth: number;
+  reorgs: number;
+  eventsPerSecond: number;
+  caughtUp: boolean;
+  haltReason: string | null;
+}
+
+export interface Follower {
+  /** Runs until stopped or halted; resolves when the loop has exited. */
+  start(): Promise<void>;
+  /** Stops after the batch in flight (never between a batch and its cursor). */
+  stop(): Promise<void>;
+  status(): FollowerStatus;
+  /** One pass: index everything available now. Used by tests and by start(). */
+  syncOnce(): Promise<void>;
+}
+
+export interface FollowerDeps {
+  client: PublicClient;
+  store: LevelStore;
+  logger: Logger;
+  config: FollowerConfig;
+  hooks?: FollowerHooks;
+}
+
+const RATE_WINDOW_MS = 10_000;
+
+export function createFollower({ client, store, logger, config, hooks = {} }: FollowerDeps): Follower {
+  const controller = new AbortController();
+  let chunk = config.chunkBlocks;
+  let running: Promise<void> | undefined;
+  let checkedHead = false;
+  const state: FollowerStatus = {
+    chainHead: null, cursor: null, lastReorgDepth: 0, reorgs: 0, eventsPerSecond: 0, caughtUp: false, haltReason: null,
+  };
+  const recent: { at: number; events: number }[] = [];
+
+  async function header(number: number): Promise<IndexedBlock | undefined> {
+    const block = await client.getBlock({ blockNumber: BigInt(number) }).catch((error: unknown) => {
+      if (error instanceof Error && error.name === "BlockNotFoundError") return undefined;
+      throw error;
+    });
+    if (block === undefined || block.hash === null) return undefined;
+    return { number: block.number, hash: block.hash, parentHash: block.parentHash, timestamp: Number(block.timestamp) };
+  }
+
+  function commit(result: Awaited<ReturnType<typeof ingestBlocks>>): void {
+    if (result === undefined) return;
+    state.cursor = result.cursor;
+    const now = Date.now();
+    recent.push({ at: now, events: result.events.length });
+    while (recent.length > 0 && recent[0].at < now - RATE_WINDOW_MS) recent.shift();
+    const span = Math.max(1, now - (recent[0]?.at ?? now)) / 1000;
+    state.eventsPerSecond = recent.reduce((sum, r) => sum + r.events, 0) / Math.max(span, 1);
+    hooks.onCommit?.(result.events, result.cursor);
+  }
+
+  /** Walks back from the cursor to the newest block whose stored hash the chain still has. */
+  async function repair(cursor: Cursor): Promise<number> {
+    const lowest = Math.max(cursor.number - config.reorgWindow + 1, 0);
+    for (let n = cursor.number; n >= lowest; n--) {
+      const stored = await storedBlockHash(store, n, cursor);
+      if (stored === undefined) break;
+      const onChain = await header(n);
+      if (onChain !== undefined && onChain.hash === stored) {
+        const depth = await revertTo(store, { number: n, hash: stored });
+        if (depth === 0) return 0;
+        state.cursor = { number: n, hash: stored };
+        state.lastReorgDepth = depth;
+        state.reorgs += 1;
+        logger.warn({ depth, ancestor: n, from: cursor.number }, "reorg repaired");
+        hooks.onReorg?.(depth);
+        return depth;
+      }
+    }
+    throw new DeepReorgError(
+      `reorg deeper than the window of ${config.reorgWindow} blocks below block ${cursor.number}: the index must be rebuilt (delete the data directory)`,
+      cursor.number - lowest + 1,
+    );
+  }
+
+  /** Is the stored cursor still on the chain? A lower head whose blocks match is not a reorg. */
+  async function verifyCursor(cursor: Cursor, head: number): Promise<boolean> {
+    const height = Math.min(head, cursor.number);
+    const stored = await storedBlockHash(store, height, cursor);
+    if (stored === undefined) return true; // below the window: nothing to compare
+    const onChain = await header(height);
+    if (onChain === undefined) return true; // the node does not have it (yet): wait
+    if (onChain.hash === stored) return true;
+    await repair(cursor);
+    return false;
+  }
+
+  async function getLogs(fromBlock: number, toBlock: number) {
+    return client.getLogs({ address: config.address, fromBlock: BigInt(fromBlock), toBlock: BigInt(toBlock) });
+  }
+
+  /** eth_getLogs over [from, to], shrinking the range while the provider refuses it. */
+  async function backfill(from: number, target: number): Promise<void> {
+    for (;;) {
+      const to = Math.min(target, from + chunk - 1);
+      let logs;
+      try {
+        logs = await getLogs(from, to);
+      } catch (error) {
+        if (chunk === 1) throw error;
+        chunk = Math.max(1, Math.floor(chunk / 2));
+        logger.info({ from, to, chunk, err: error }, "log range refused; shrinking");
+        continue;
+      }
+      const numbers = [...new Set(logs.map((log) => Number(log.blockNumber)))];
+      if (!numbers.includes(to)) numbers.push(to);
+      const headers = await Promise.all(numbers.map((n) => header(n)));
+      const byNumber = new Map<number, IndexedBlock>();
+      for (const h of headers) if (h !== undefined) byNumber.set(Number(h.number), h);
+      // The logs must come from the blocks we hold headers for; otherwise the range moved under us.
+      const consistent = byNumber.has(to) && logs.every((log) => byNumber.get(Number(log.blockNumber))?.hash === log.blockHash);
+      if (!consistent) {
+        logger.info({ from, to }, "log range changed while reading; retrying");
+        continue;
+      }
+      const events = numbers.sort((a, b) => a - b).flatMap((n) => {
+        const block = byNumber.get(n) as IndexedBlock;
+        return decodeLogs(logs.filter((log) => Number(log.blockNumber) === n), block.timestamp);
+      });
+      const blocks = [...byNumber.values()].sort((a, b) => Number(a.number - b.number));
+      const started = performance.now();
+      const result = await ingestBlocks(store, blocks, events, config.reorgWindow);
+      logger.debug({ from, to, events: events.length, ms: Math.round(performance.now() - started) }, "ingested block range");
+      commit(result);
+      chunk = Math.min(config.maxChunkBlocks, chunk * 2);
+      return;
+    }
+  }
+
+  /** The next block after the cursor, checked against it. */
+  async function realtime(cursor: Cursor | undefined, number: number): Promise<void> {
+    const block = await header(number);
+    if (block === undefined) return;
+    if (cursor !== undefined && block.parentHash !== cursor.hash) {
+      // The cursor block still being canonical means the node serves blocks that do not link up.
+      if ((await repair(cursor)) === 0) {
+        throw new RetryableError(`block ${number} does not link to block ${cursor.number} on this node (parentHash mismatch)`);
+      }
+      return;
+    }
+    const logs = await client.getLogs({ address: config.address, blockHash: block.hash });
+    const events = decodeLogs(logs, block.timestamp);
+    const result = await ingestBlocks(store, [block], events, config.reorgWindow);
+    if (events.length > 0) logger.debug({ block: number, events: events.length }, "ingested block");
+    commit(result);
+  }
+
+  async function syncOnce(): Promise<void> {
+    if (state.haltReason !== null) return;
+    try {
+      const head = Number(await client.getBlockNumber());
+      state.chainHead = head;
+      let cursor = await readCursor(store);
+      state.cursor = cursor ?? null;
+      if (cursor !== undefined && !checkedHead) {
+        checkedHead = true;
+        if (!(await verifyCursor(cursor, head))) cursor = await readCursor(store);
+      }
+      const target = head - config.confirmations;
+      for (;;) {
+        if (controller.signal.aborted) return;
+        const next = cursor === undefined ? config.startBlock : cursor.number + 1;
+        if (next > target) {
+          // Caught up: the chain may still have replaced the blocks we hold at the same height.
+          if (cursor !== undefined && !(await verifyCursor(cursor, head))) {
+            cursor = await readCursor(store);
+            continue;
+          }
+          state.caughtUp = true;
+          return;
+        }
+        state.caughtUp = false;
+        const backfillTo = target - config.reorgWindow;
+        if (next <= backfillTo) await backfill(next, backfillTo);
+        else await realtime(cursor, next);
+        cursor = await readCursor(store);
+      }
+    } catch (error) {
+      if (error instanceof NonRetryableError) {
+        state.haltReason = error.message;
+        state.caughtUp = false;
+        logger.error({ err: error }, "ingestion halted");
+        return;
+      }
+      throw error;
+    }
+  }
+
+  async function loop(): Promise<void> {
+    let failures = 0;
+    while (!controller.signal.aborted && state.haltReason === null) {
+      try {
+        await syncOnce();
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        logger.warn({ err: error, failures }, "chain read failed; retrying");
+      }
+      const wait = failures === 0 ? config.pollIntervalMs : Math.min(30_000, config.pollIntervalMs * 2 ** failures);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        controller.signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+      });
+    }
+  }
+
+  return {
+    start() {
+      running ??= loop();
+      return running;
+    },
+    async stop() {
+      controller.abort();
+      await running;
+    },
+    status: () => ({ ...state }),
+    syncOnce,
+  };
+}

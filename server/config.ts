@@ -1,0 +1,63 @@
+/**
+ * Every setting of the server, from environment variables: one schema, validated once at start-up,
+ * frozen. An invalid field is reported with what to do, and the process exits non-zero (main.ts).
+ */
+import { z } from "zod";
+
+const int = (name: string, min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: `${name} must be a whole number between ${min} and ${max}` })
+    .int(`${name} must be a whole number between ${min} and ${max}`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`)
+    .default(fallback);
+
+const address = (name: string) =>
+  z.string().regex(/^0x[0-9a-fA-F]{40}$/, `${name} must be a 0x-prefixed 20-byte hex address`).optional();
+
+export const configSchema = z
+  .object({
+    CHAIN_RPC_URL: z.url({ error: "CHAIN_RPC_URL must be an http(s) or ws(s) URL, e.g. http://127.0.0.1:8545" }).default("http://127.0.0.1:8545"),
+    DEPLOYMENT_FILE: z.string().min(1).default("deployments/localhost.json"),
+    PENNYPOST_ADDRESS: address("PENNYPOST_ADDRESS"),
+    PENNYPOST_TEST_TOKEN_ADDRESS: address("PENNYPOST_TEST_TOKEN_ADDRESS"),
+    START_BLOCK: int("START_BLOCK", 0, Number.MAX_SAFE_INTEGER, 0),
+    HTTP_HOST: z.string().min(1).default("127.0.0.1"),
+    HTTP_PORT: int("HTTP_PORT", 0, 65_535, 8080),
+    DATA_DIR: z.string().min(1).default("data/index"),
+    CONFIRMATIONS: int("CONFIRMATIONS", 0, 1_000, 0),
+    REORG_WINDOW: int("REORG_WINDOW", 1, 10_000, 64),
+    FINALITY_DEPTH: int("FINALITY_DEPTH", 0, 10_000, 0),
+    BACKFILL_CHUNK_BLOCKS: int("BACKFILL_CHUNK_BLOCKS", 1, 1_000_000, 2_000),
+    BACKFILL_MAX_CHUNK_BLOCKS: int("BACKFILL_MAX_CHUNK_BLOCKS", 1, 10_000_000, 100_000),
+    POLL_INTERVAL_MS: int("POLL_INTERVAL_MS", 10, 60_000, 200),
+    MAX_PAGE_SIZE: int("MAX_PAGE_SIZE", 1, 1_000, 100),
+    RATE_LIMIT_PER_MINUTE: int("RATE_LIMIT_PER_MINUTE", 1, 10_000_000, 100_000),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      error: "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent",
+    }).default("info"),
+  })
+  .refine((c) => c.BACKFILL_CHUNK_BLOCKS <= c.BACKFILL_MAX_CHUNK_BLOCKS, {
+    path: ["BACKFILL_CHUNK_BLOCKS"],
+    message: "BACKFILL_CHUNK_BLOCKS must not exceed BACKFILL_MAX_CHUNK_BLOCKS",
+  });
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join("\n")}\nSee README "Configuration".`);
+    this.issues = issues;
+  }
+}
+
+/** Validates `env` once; every invalid field is reported, not just the first. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${String(issue.path[0] ?? "config")}: ${issue.message}`));
+  }
+  return Object.freeze(parsed.data);
+}

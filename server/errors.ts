@@ -1,0 +1,21 @@
+/**
+ * Errors say whether trying again can help (Ponder's taxonomy): the follower retries
+ * RetryableError with backoff and stops on NonRetryableError.
+ */
+export class RetryableError extends Error {
+  override readonly name: string = "RetryableError";
+}
+
+export class NonRetryableError extends Error {
+  override readonly name: string = "NonRetryableError";
+}
+
+/** A reorg deeper than the window: the index cannot be repaired automatically. */
+export class DeepReorgError extends NonRetryableError {
+  override readonly name = "DeepReorgError";
+  readonly depth: number;
+  constructor(message: string, depth: number) {
+    super(message);
+    this.depth = depth;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Ingest a block range, or undo the newest blocks after a reorg: each in ONE atomic LevelDB batch
+ * that holds the data, every derived key, the undo records and the cursor. There is no separate
+ * checkpoint write, so a crash at any moment leaves the store at a batch boundary.
+ */
+import type { Cursor, Hex, IndexedBlock, ProtocolEvent } from "../domain.ts";
+import { keys } from "../store/keys.ts";
+import type { BatchOp, LevelStore } from "../store/level-store.ts";
+import { DELETED, keysToRead, project, type UndoEntry } from "./project.ts";
+
+export interface BlockRecord {
+  hash: Hex;
+  parentHash: Hex;
+}
+
+export interface IngestResult {
+  /** The events actually applied (blocks at or below the previous cursor are skipped). */
+  events: ProtocolEvent[];
+  cursor: Cursor;
+}
+
+export function readCursor(store: LevelStore): Promise<Cursor | undefined> {
+  return store.get<Cursor>(keys.cursor);
+}
+
+/**
+ * Applies `events` of `blocks` (ascending; the last block becomes the cursor). Blocks at or below
+ * the stored cursor are ignored, so delivering the same block twice is a no-op. The newest
+ * `reorgWindow` blocks keep their hash and undo records; older ones are pruned in the same batch.
+ */
+export async function ingestBlocks(
+  store: LevelStore,
+  blocks: readonly IndexedBlock[],
+  events: readonly ProtocolEvent[],
+  reorgWindow: number,
+): Promise<IngestResult | undefined> {
+  const previous = await readCursor(store);
+  const after = previous?.number ?? -1;
+  const fresh = blocks.filter((block) => Number(block.number) > after);
+  if (fresh.length === 0) return undefined;
+  const last = fresh[fresh.length - 1];
+  const cursor: Cursor = { number: Number(last.number), hash: last.hash };
+  const applied = events.filter((event) => Number(event.blockNumber) > after && Number(event.blockNumber) <= cursor.number);
+  const undoFrom = cursor.number - reorgWindow + 1;
+
+  const wanted = [...keysToRead(applied)];
+  const values = await store.getMany(wanted);
+  const state = new Map(wanted.map((key, i) => [key, values[i]]));
+  const { writes, undo } = project(applied, state, undoFrom);
+
+  const ops: BatchOp[] = [];
+  for (const [key, value] of writes) ops.push(value === DELETED ? { type: "del", key } : { type: "put", key, value });
+  for (const block of fresh) {
+    const number = Number(block.number);
+    if (number < undoFrom) continue;
+    ops.push({ type: "put", key: keys.block(number), value: { hash: block.hash, parentHash: block.parentHash } satisfies BlockRecord });
+    const entries = undo.get(number);
+    if (entries !== undefined) ops.push({ type: "put", key: keys.undo(number), value: entries });
+  }
+  // Blocks that leave the window: only those that were inside it before can have records.
+  if (previous !== undefined) {
+    for (let n = Math.max(0, previous.number - reorgWindow + 1); n < undoFrom && n <= previous.number; n++) {
+      ops.push({ type: "del", key: keys.block(n) }, { type: "del", key: keys.undo(n) });
+    }
+  }
+  ops.push({ type: "put", key: keys.cursor, value: cursor });
+  await store.write(ops);
+  return { events: applied, cursor };
+}
+
+/**
+ * Undoes every block above `ancestor` (which must be inside the window) and moves the cursor back
+ * to it, in one batch. Returns the depth: how many blocks were undone.
+ */
+export async function revertTo(store: LevelStore, ancestor: Cursor): Promise<number> {
+  const cursor = await readCursor(store);
+  if (cursor === undefined || cursor.number <= ancestor.number) return 0;
+  const restore = new Map<string, unknown>();
+  const ops: BatchOp[] = [];
+  // Newest block first, so a key changed by several blocks ends with its oldest previous value.
+  for (let n = cursor.number; n > ancestor.number; n--) {
+    const entries = (await store.get<UndoEntry[]>(keys.undo(n))) ?? [];
+    for (let i = entries.length - 1; i >= 0; i--) restore.set(entries[i][0], entries[i][1]);
+    ops.push({ type: "del", key: keys.undo(n) }, { type: "del", key: keys.block(n) });
+  }
+  for (const [key, previous] of restore) ops.push(previous === null ? { type: "del", key } : { type: "put", key, value: previous });
+  ops.push({ type: "put", key: keys.cursor, value: ancestor });
+  await store.write(ops);
+  return cursor.number - ancestor.number;
+}
+
+/** The stored hash of block `number`: from the window, or the cursor itself. */
+export async function storedBlockHash(store: LevelStore, number: number, cursor: Cursor): Promise<Hex | undefined> {
+  if (number === cursor.number) return cursor.hash;
+  return (await store.get<BlockRecord>(keys.block(number)))?.hash;
+}

@@ -1,0 +1,67 @@
+/**
+ * LevelDB key layout. Every number is fixed-width and zero-padded so that byte order equals chain
+ * order; addresses are lower-case hex without 0x (40 chars). Pure functions only.
+ *
+ *   meta!cursor                     {number, hash} of the last indexed block (written in every batch)
+ *   meta!protocol                   fees, treasury, accepted tokens, paused (from admin events)
+ *   meta!totals                     global counters
+ *   b!<block>                       {hash, parentHash} of blocks inside the reorg window
+ *   u!<block>                       undo records of that block: [[key, previous value | null], ...]
+ *   p!<post>                        a post (immutable once written)
+ *   ps!<post>                       a post's counters: replies, tips, totals per asset
+ *   r!<parent>!<post>               reply index
+ *   ap!<author>!<post>              author's posts
+ *   t!<pos>                         a tip, by chain position
+ *   pt!<post>!<pos>                 tips of a post
+ *   w!<pos>                         a withdrawal (accounts and treasury)
+ *   a!<account>                     an account's profile counters and amounts
+ *   lp!<asset>!<rank>!<post>        most-tipped posts per asset (rank = max - total, so ascending = richest first)
+ *   la!<asset>!<rank>!<author>      top authors by tips received per asset
+ *
+ * <block> is 12 digits, <post> 20 digits, <pos> is <block><logIndex 6 digits>, <rank> 78 digits.
+ */
+export const MAX_UINT256 = (1n << 256n) - 1n;
+
+const pad = (value: bigint | number, width: number): string => value.toString().padStart(width, "0");
+
+export const blockPart = (block: bigint | number): string => pad(block, 12);
+export const postPart = (postId: bigint | number): string => pad(postId, 20);
+export const positionPart = (block: bigint | number, logIndex: number): string => blockPart(block) + pad(logIndex, 6);
+export const addressPart = (address: string): string => address.toLowerCase().replace(/^0x/, "");
+/** Sorts larger amounts first: ascending order of `max - amount`. */
+export const rankPart = (amount: bigint): string => pad(MAX_UINT256 - amount, 78);
+export const amountFromRank = (rank: string): bigint => MAX_UINT256 - BigInt(rank);
+
+export const keys = {
+  cursor: "meta!cursor",
+  protocol: "meta!protocol",
+  totals: "meta!totals",
+  block: (block: bigint | number) => `b!${blockPart(block)}`,
+  undo: (block: bigint | number) => `u!${blockPart(block)}`,
+  post: (postId: bigint | number) => `p!${postPart(postId)}`,
+  postStats: (postId: bigint | number) => `ps!${postPart(postId)}`,
+  reply: (parentId: bigint | number, postId: bigint | number) => `r!${postPart(parentId)}!${postPart(postId)}`,
+  authorPost: (author: string, postId: bigint | number) => `ap!${addressPart(author)}!${postPart(postId)}`,
+  tip: (position: string) => `t!${position}`,
+  postTip: (postId: bigint | number, position: string) => `pt!${postPart(postId)}!${position}`,
+  withdrawal: (position: string) => `w!${position}`,
+  account: (account: string) => `a!${addressPart(account)}`,
+  topPost: (asset: string, total: bigint, postId: bigint | number) => `lp!${addressPart(asset)}!${rankPart(total)}!${postPart(postId)}`,
+  topAuthor: (asset: string, total: bigint, author: string) => `la!${addressPart(asset)}!${rankPart(total)}!${addressPart(author)}`,
+} as const;
+
+/** Key ranges for iteration: every key that starts with `prefix`. */
+export function prefixRange(prefix: string): { gte: string; lt: string } {
+  return { gte: prefix, lt: `${prefix}\xff` };
+}
+
+export const prefixes = {
+  blocks: "b!",
+  undo: "u!",
+  posts: "p!",
+  replies: (parentId: bigint | number) => `r!${postPart(parentId)}!`,
+  authorPosts: (author: string) => `ap!${addressPart(author)}!`,
+  postTips: (postId: bigint | number) => `pt!${postPart(postId)}!`,
+  topPosts: (asset: string) => `lp!${addressPart(asset)}!`,
+  topAuthors: (asset: string) => `la!${addressPart(asset)}!`,
+} as const;

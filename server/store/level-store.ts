@@ -1,0 +1,84 @@
+/**
+ * The LevelDB store (the `level` package): JSON values, string keys (see keys.ts), atomic chained
+ * batches, and explicit snapshots so one API response reads one consistent state.
+ */
+import { Level } from "level";
+
+import { prefixRange } from "./keys.ts";
+
+export type Snapshot = ReturnType<Level<string, unknown>["snapshot"]>;
+
+export interface ReadOptions {
+  snapshot?: Snapshot;
+}
+
+export interface RangeOptions extends ReadOptions {
+  gt?: string;
+  gte?: string;
+  lt?: string;
+  lte?: string;
+  reverse?: boolean;
+  limit?: number;
+}
+
+export type BatchOp = { type: "put"; key: string; value: unknown } | { type: "del"; key: string };
+
+export class LevelStore {
+  readonly location: string;
+  readonly #db: Level<string, unknown>;
+
+  private constructor(location: string, db: Level<string, unknown>) {
+    this.location = location;
+    this.#db = db;
+  }
+
+  static async open(location: string): Promise<LevelStore> {
+    const db = new Level<string, unknown>(location, { valueEncoding: "json" });
+    await db.open();
+    return new LevelStore(location, db);
+  }
+
+  get<T>(key: string, options: ReadOptions = {}): Promise<T | undefined> {
+    return this.#db.get(key, options) as Promise<T | undefined>;
+  }
+
+  getMany<T>(keys: string[], options: ReadOptions = {}): Promise<(T | undefined)[]> {
+    return this.#db.getMany(keys, options) as Promise<(T | undefined)[]>;
+  }
+
+  /** Writes all operations atomically: all of them land, or none. */
+  async write(ops: Iterable<BatchOp>): Promise<void> {
+    const batch = this.#db.batch();
+    for (const op of ops) {
+      if (op.type === "put") batch.put(op.key, op.value);
+      else batch.del(op.key);
+    }
+    await batch.write();
+  }
+
+  async keys(options: RangeOptions): Promise<string[]> {
+    return this.#db.keys(options).all();
+  }
+
+  async entries<T>(options: RangeOptions): Promise<[string, T][]> {
+    return (await this.#db.iterator(options).all()) as [string, T][];
+  }
+
+  /** Every key with `prefix`, in order (or reversed), within the optional bounds. */
+  keysWithPrefix(prefix: string, options: Omit<RangeOptions, "gte" | "lt"> = {}): Promise<string[]> {
+    return this.keys({ ...prefixRange(prefix), ...options });
+  }
+
+  snapshot(): Snapshot {
+    return this.#db.snapshot();
+  }
+
+  /** Everything in the store, in key order: for comparing two indexes. */
+  async dump(): Promise<[string, unknown][]> {
+    return this.#db.iterator().all();
+  }
+
+  close(): Promise<void> {
+    return this.#db.close();
+  }
+}

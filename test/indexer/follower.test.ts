@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+
+import { network } from "hardhat";
+import { after, before, describe, it } from "mocha";
+import { parseEther, type PublicClient } from "viem";
+
+import type { PostRecord, PostStats, AccountRecord, Cursor } from "../../server/domain.ts";
+import { keys } from "../../server/store/keys.ts";
+import { freshDump, openIndexer, removeTempDirs } from "./helpers.ts";
+
+const FEE = 10n ** 13n;
+
+describe("follower (Hardhat network)", () => {
+  let viem: Awaited<ReturnType<typeof network.create>>["viem"];
+  let provider: Awaited<ReturnType<typeof network.create>>["provider"];
+  let client: PublicClient;
+  let pennyPost: Awaited<ReturnType<typeof deploy>>;
+  let wallets: Awaited<ReturnType<typeof viem.getWalletClients>>;
+
+  async function deploy() {
+    const [owner] = await viem.getWalletClients();
+    return viem.deployContract("PennyPost", [owner.account.address, owner.account.address, FEE, 250n]);
+  }
+  async function post(from: number, text: string, parent = 0n) {
+    return wallets[from].writeContract({ address: pennyPost.address, abi: pennyPost.abi, functionName: "post", args: [parent, text], value: FEE });
+  }
+  async function tip(from: number, postId: bigint, value: bigint) {
+    return wallets[from].writeContract({ address: pennyPost.address, abi: pennyPost.abi, functionName: "tip", args: [postId], value });
+  }
+  /** One evm_mine per block: hardhat_mine leaves reserved blocks with a zero parentHash. */
+  async function mine(blocks: number) {
+    for (let i = 0; i < blocks; i++) await provider.request({ method: "evm_mine", params: [] });
+  }
+
+  before(async () => {
+    ({ viem, provider } = await network.create());
+    client = (await viem.getPublicClient()) as unknown as PublicClient;
+    wallets = await viem.getWalletClients();
+    pennyPost = await deploy();
+  });
+  after(removeTempDirs);
+
+  it("indexes posts, replies and tips, with the cursor at the head", async () => {
+    await post(1, "first");
+    await post(2, "reply", 1n);
+    await tip(3, 1n, parseEther("1"));
+    const { store, follower } = await openIndexer(client, pennyPost.address);
+    await follower.syncOnce();
+    const head = Number(await client.getBlockNumber());
+    assert.equal((await store.get<Cursor>(keys.cursor))?.number, head);
+    const first = await store.get<PostRecord>(keys.post(1));
+    assert.equal(first?.content, "first");
+    assert.equal(first?.author, wallets[1].account.address.toLowerCase());
+    const stats = await store.get<PostStats>(keys.postStats(1));
+    assert.deepEqual(stats, { replies: 1, tips: 1, totals: { "0x0000000000000000000000000000000000000000": parseEther("1").toString() } });
+    const author = await store.get<AccountRecord>(keys.account(wallets[1].account.address));
+    assert.equal(author?.owed["0x0000000000000000000000000000000000000000"], (parseEther("1") - parseEther("0.025")).toString());
+    await store.close();
+  });
+
+  it("backfills in chunks and ends equal to block-by-block indexing", async () => {
+    for (let i = 0; i < 5; i++) await post(1, `chunked ${i}`);
+    await mine(40);
+    const chunked = await freshDump(client, pennyPost.address, { reorgWindow: 4, chunkBlocks: 3 });
+    const perBlock = await freshDump(client, pennyPost.address, { reorgWindow: 4, chunkBlocks: 1, maxChunkBlocks: 1 });
+    assert.deepEqual(chunked, perBlock);
+  });
+
+  for (const depth of [1, 3, 12]) {
+    it(`repairs a reorg of depth ${depth}: the database equals a fresh index of the new chain`, async () => {
+      const { store, follower } = await openIndexer(client, pennyPost.address);
+      await follower.syncOnce();
+      const snapshot = await provider.request({ method: "evm_snapshot", params: [] });
+      for (let i = 0; i < depth; i++) await (i % 2 === 0 ? post(1, `orphan ${i}`) : tip(2, 1n, 1000n + BigInt(i)));
+      await follower.syncOnce();
+      await provider.request({ method: "evm_revert", params: [snapshot] });
+      for (let i = 0; i < depth + 1; i++) await post(3, `canonical ${i}`);
+      await follower.syncOnce();
+      assert.equal(follower.status().lastReorgDepth, depth);
+      assert.deepEqual(await store.dump(), await freshDump(client, pennyPost.address));
+      await store.close();
+    });
+  }
+});
