@@ -190,7 +190,7 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
   async function syncOnce(): Promise<void> {
     if (state.haltReason !== null) return;
     try {
-      const head = Number(await client.getBlockNumber());
+      const head = Number(await client.getBlockNumber({ cacheTime: 0 }));
       state.chainHead = head;
       let cursor = await readCursor(store);
       state.cursor = cursor ?? null;
