@@ -4,16 +4,18 @@
  *  1. a local chain (Hardhat's EDR behind `hardhat node`) with JSON-RPC on 127.0.0.1:8545,
  *     unless CHAIN_RPC_URL names a node to follow instead;
  *  2. the contracts, deployed with Ignition (deployments/<network>.json);
- *  3. prints where everything is; Ctrl-C stops it all.
+ *  3. the indexer and the HTTP API (server/main.ts) on 127.0.0.1:8080;
+ *  4. prints where everything is; Ctrl-C stops it all.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 
 import { createPublicClient, formatEther, http } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 
 import { deploymentPath, readDeployment } from "../lib/deployment.ts";
+import { runFromEnvironment, type RunningServer } from "../server/main.ts";
 
 const CHAIN_HOST = "127.0.0.1";
 const CHAIN_PORT = 8545;
@@ -22,16 +24,23 @@ const DEV_MNEMONIC = "test test test test test test test test test test test jun
 const LOG_DIR = "data";
 
 const children: ChildProcess[] = [];
+let server: RunningServer | undefined;
 let stopping = false;
 
 function stop(code: number): void {
   if (stopping) return;
   stopping = true;
-  for (const child of children) child.kill("SIGTERM");
   process.exitCode = code;
+  const serverStopped = server?.stop() ?? Promise.resolve();
+  serverStopped.finally(() => {
+    for (const child of children) child.kill("SIGTERM");
+  });
 }
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGTERM");
+});
 
 async function main(): Promise<void> {
   await mkdir(LOG_DIR, { recursive: true });
@@ -58,7 +67,19 @@ async function main(): Promise<void> {
     await run("npx", ["hardhat", "run", "scripts/deploy.ts", "--network", networkName]);
   }
 
-  const deployment = await readDeployment(process.env.DEPLOYMENT_FILE ?? deploymentPath(networkName));
+  const deploymentFile = process.env.DEPLOYMENT_FILE ?? deploymentPath(networkName);
+  const deployment = await readDeployment(deploymentFile);
+  const dataDir = process.env.DATA_DIR ?? `${LOG_DIR}/index-${networkName}`;
+  // A chain started here is new: an index of the previous one would not match it.
+  if (external === undefined) await rm(dataDir, { recursive: true, force: true });
+  server = await runFromEnvironment({
+    ...process.env, CHAIN_RPC_URL: rpcUrl, DEPLOYMENT_FILE: deploymentFile, DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+  });
+  if (server === undefined) {
+    stop(1);
+    return;
+  }
   const client = createPublicClient({ transport: http(rpcUrl) });
   const [postFee, tipFeeBps] = await Promise.all([
     client.readContract({ address: deployment.contracts.PennyPost as `0x${string}`, abi: FEE_ABI, functionName: "postFee" }),
@@ -74,7 +95,10 @@ async function main(): Promise<void> {
   if (deployment.contracts.PennyTestToken) {
     lines.push(`  Test token   ${deployment.contracts.PennyTestToken}  (PPTEST, no value, minted to the test accounts)`);
   }
-  lines.push(`  Deployment   ${deploymentPath(networkName)}`);
+  lines.push(`  Deployment   ${deploymentFile}`);
+  lines.push(`  API          ${server.url}/v1/posts   (OpenAPI: ${server.url}/openapi.json, status: ${server.url}/status)`);
+  lines.push(`  Web page     ${server.url}/`);
+  lines.push(`  Index        ${dataDir}`);
   if (external === undefined) {
     lines.push("", "  Test accounts (well-known keys of the development mnemonic: local use only, never on a real network):");
     for (let i = 0; i < 3; i++) {

@@ -1,0 +1,154 @@
+/**
+ * Composition root of the indexer + API: the one place that reads the environment, opens the
+ * database, connects to the chain, listens and handles signals.
+ *
+ *   node server/main.ts            (settings from the environment: see server/config.ts, README)
+ *
+ * `startServer` is also used by `npm start` (scripts/start.ts) and by the tests.
+ */
+import type { Server } from "node:http";
+
+import { pino, type Logger } from "pino";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { createPublicClient, http, type PublicClient } from "viem";
+
+import { readDeployment } from "../lib/deployment.ts";
+import { createApp } from "./api/app.ts";
+import { createEventHub, publishIngested } from "./api/hub.ts";
+import type { IndexerStatus } from "./api/status.ts";
+import { createFollower, type Follower } from "./chain/follower.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import type { Address } from "./domain.ts";
+import { NonRetryableError } from "./errors.ts";
+import { createIndexerMetrics } from "./metrics.ts";
+import { LevelStore } from "./store/level-store.ts";
+
+export interface RunningServer {
+  url: string;
+  follower: Follower;
+  /** Stops fetching, finishes the batch in flight, closes the HTTP server and the database. */
+  stop(): Promise<void>;
+}
+
+async function resolveContracts(config: Config): Promise<{ chainId: number | undefined; startBlock: number; contracts: { PennyPost: Address; PennyTestToken?: Address } }> {
+  if (config.PENNYPOST_ADDRESS !== undefined) {
+    const contracts = { PennyPost: config.PENNYPOST_ADDRESS.toLowerCase() as Address, ...(config.PENNYPOST_TEST_TOKEN_ADDRESS ? { PennyTestToken: config.PENNYPOST_TEST_TOKEN_ADDRESS.toLowerCase() as Address } : {}) };
+    return { chainId: undefined, startBlock: config.START_BLOCK, contracts };
+  }
+  const deployment = await readDeployment(config.DEPLOYMENT_FILE);
+  const contracts = {
+    PennyPost: deployment.contracts.PennyPost.toLowerCase() as Address,
+    ...(deployment.contracts.PennyTestToken ? { PennyTestToken: deployment.contracts.PennyTestToken.toLowerCase() as Address } : {}),
+  };
+  return { chainId: deployment.chainId, startBlock: deployment.startBlock, contracts };
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const { chainId: expectedChainId, startBlock, contracts } = await resolveContracts(config);
+  const client = createPublicClient({ transport: http(config.CHAIN_RPC_URL, { batch: { batchSize: 200 }, retryCount: 2 }) }) as PublicClient;
+  const chainId = await client.getChainId().catch((error: unknown) => {
+    throw new NonRetryableError(`No JSON-RPC node answers at ${config.CHAIN_RPC_URL}: start one (npm start does) or set CHAIN_RPC_URL`, { cause: error });
+  });
+  if (expectedChainId !== undefined && expectedChainId !== chainId) {
+    throw new NonRetryableError(`${config.DEPLOYMENT_FILE} is for chain ${expectedChainId}, but ${config.CHAIN_RPC_URL} is chain ${chainId}`);
+  }
+
+  const store = await LevelStore.open(config.DATA_DIR);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const hub = createEventHub((error) => logger.warn({ err: error }, "stream listener failed"));
+  let follower: Follower | undefined;
+  const metrics = createIndexerMetrics(registry, () => follower);
+  follower = createFollower({
+    client, store, logger,
+    config: {
+      address: contracts.PennyPost, startBlock, confirmations: config.CONFIRMATIONS, reorgWindow: config.REORG_WINDOW,
+      chunkBlocks: config.BACKFILL_CHUNK_BLOCKS, maxChunkBlocks: config.BACKFILL_MAX_CHUNK_BLOCKS, pollIntervalMs: config.POLL_INTERVAL_MS,
+    },
+    hooks: {
+      onCommit(events) {
+        metrics.countEvents(events);
+        publishIngested(hub, store, events).catch((error: unknown) => logger.warn({ err: error }, "stream publish failed"));
+      },
+    },
+  });
+
+  let everCaughtUp = false;
+  const status = (): IndexerStatus => {
+    const s = (follower as Follower).status();
+    everCaughtUp ||= s.caughtUp;
+    const indexed = s.cursor?.number ?? null;
+    return {
+      chainHead: s.chainHead, indexedBlock: indexed, indexedHash: s.cursor?.hash ?? null,
+      lag: s.chainHead !== null && indexed !== null ? Math.max(0, s.chainHead - indexed) : null,
+      lastReorgDepth: s.lastReorgDepth, reorgs: s.reorgs, eventsPerSecond: Math.round(s.eventsPerSecond * 10) / 10,
+      ready: everCaughtUp && s.haltReason === null, haltReason: s.haltReason,
+      finalizedBlock: s.chainHead === null ? null : s.chainHead - config.FINALITY_DEPTH,
+    };
+  };
+
+  const app = createApp({
+    store, status, events: hub, registry, logger,
+    config: { chainId, contracts, maxPageSize: config.MAX_PAGE_SIZE, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, finalityDepth: config.FINALITY_DEPTH },
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.HTTP_PORT, config.HTTP_HOST, (error?: Error) => (error ? reject(error) : resolve(s)));
+  });
+  const { port } = server.address() as { port: number };
+  const url = `http://${config.HTTP_HOST}:${port}`;
+  const loop = follower.start().catch((error: unknown) => logger.error({ err: error }, "follower crashed"));
+  logger.info({ url, chainId, rpc: config.CHAIN_RPC_URL, contract: contracts.PennyPost, dataDir: config.DATA_DIR }, "server listening");
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    follower,
+    stop() {
+      stopped ??= (async () => {
+        await (follower as Follower).stop();
+        await loop;
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await store.close();
+        logger.info("server stopped");
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Runs the server until SIGTERM/SIGINT; exits non-zero on a configuration or start-up error. */
+export async function runFromEnvironment(env: Record<string, string | undefined> = process.env): Promise<RunningServer | undefined> {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exitCode = 1;
+    return undefined;
+  }
+  const logger = pino({ level: config.LOG_LEVEL, base: { service: "pennypost" } });
+  let running: RunningServer;
+  try {
+    running = await startServer(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, "start-up failed");
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+    return undefined;
+  }
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, "shutting down");
+    running.stop().then(() => process.exit(0), (error: unknown) => {
+      logger.error({ err: error }, "shutdown failed");
+      process.exit(1);
+    });
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  return running;
+}
+
+if (import.meta.main) await runFromEnvironment();
