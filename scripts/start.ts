@@ -22,6 +22,8 @@ const CHAIN_PORT = 8545;
 /** Hardhat's and anvil's well-known development mnemonic: these keys are public, test use only. */
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 const LOG_DIR = "data";
+/** The hardhat binary itself (not npx), so that stopping it stops the chain. */
+const HARDHAT = "node_modules/.bin/hardhat";
 
 const children: ChildProcess[] = [];
 let server: RunningServer | undefined;
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
 
   if (external === undefined) {
     const log = createWriteStream(`${LOG_DIR}/chain.log`);
-    const chain = spawn("npx", ["hardhat", "node", "--hostname", CHAIN_HOST, "--port", String(CHAIN_PORT)], {
+    const chain = spawn(HARDHAT, ["node", "--hostname", CHAIN_HOST, "--port", String(CHAIN_PORT)], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     chain.stdout.pipe(log);
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
     });
     await waitForRpc(rpcUrl, 60_000);
     networkName = "localhost";
-    await run("npx", ["hardhat", "run", "scripts/deploy.ts", "--network", networkName]);
+    await run(HARDHAT, ["run", "scripts/deploy.ts", "--network", networkName]);
   }
 
   const deploymentFile = process.env.DEPLOYMENT_FILE ?? deploymentPath(networkName);
