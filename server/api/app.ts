@@ -1,0 +1,59 @@
+/**
+ * createApp(deps): the Express 5 app of the indexer's HTTP API, not listening (server/main.ts
+ * listens; tests call `app.listen(0)`). Middleware order matters:
+ *   observe (request id, metrics, log) -> helmet -> rate limit (/v1 only; ops endpoints are for
+ *   probes and scrapers) -> JSON body (16 kB) -> routes -> 404 -> the terminal problem+json handler.
+ */
+import express, { type Express } from "express";
+import { rateLimit } from "express-rate-limit";
+import helmet from "helmet";
+
+import type { AppDeps } from "./context.ts";
+import { errorHandler, notFound } from "./errors.ts";
+import { httpMetrics, observeRequests } from "./observe.ts";
+import { openApiDocument } from "./openapi.ts";
+import { HttpProblem } from "./problem.ts";
+import { registerAuthorRoutes } from "./routes/authors.ts";
+import { registerConfigRoutes } from "./routes/config.ts";
+import { registerLeaderboardRoutes } from "./routes/leaderboards.ts";
+import { registerOpsRoutes } from "./routes/ops.ts";
+import { registerPostRoutes } from "./routes/posts.ts";
+import { registerStreamRoutes } from "./routes/stream.ts";
+
+export const BODY_LIMIT = "16kb";
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("query parser", "simple");
+  app.set("trust proxy", deps.config.trustProxy ?? false);
+
+  const metrics = httpMetrics(deps.registry);
+  app.use(observeRequests(metrics, deps.logger));
+  app.use(helmet());
+  if (deps.config.rateLimitPerMinute > 0) {
+    app.use(
+      "/v1",
+      rateLimit({
+        windowMs: 60_000,
+        limit: deps.config.rateLimitPerMinute,
+        standardHeaders: "draft-8",
+        legacyHeaders: false,
+        logger: deps.logger,
+        handler: (_req, _res, next) => next(new HttpProblem("rate_limited", "too many requests; retry after the time in Retry-After")),
+      }),
+    );
+  }
+  app.use(express.json({ limit: BODY_LIMIT }));
+
+  registerOpsRoutes(app, deps, openApiDocument(deps.config));
+  registerConfigRoutes(app, deps);
+  registerPostRoutes(app, deps);
+  registerAuthorRoutes(app, deps);
+  registerLeaderboardRoutes(app, deps);
+  registerStreamRoutes(app, deps, metrics);
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

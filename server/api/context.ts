@@ -1,0 +1,67 @@
+/**
+ * What createApp needs (its dependencies, injected by server/main.ts) and the route helper every
+ * resource file uses: GET (and HEAD) only, 405 with `Allow` for other methods, a route label for
+ * the metrics, and the per-request snapshot envelope.
+ */
+import type { Express, Request, Response } from "express";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+
+import type { Address } from "../domain.ts";
+import type { LevelStore } from "../store/level-store.ts";
+import type { StreamSource } from "./hub.ts";
+import { HttpProblem } from "./problem.ts";
+import { readConsistent, type Reader, type ReadResult } from "./read.ts";
+import type { IndexerStatus } from "./status.ts";
+
+export interface ApiConfig {
+  chainId: number;
+  contracts: { PennyPost: Address; PennyTestToken?: Address };
+  /** Largest `limit` a listing accepts (the default page size is min(20, this)). */
+  maxPageSize: number;
+  /** Requests per minute per client IP under /v1; 0 disables the limiter. */
+  rateLimitPerMinute: number;
+  /** A block is final when it is at least this many blocks below the chain head. */
+  finalityDepth: number;
+  /** SSE heartbeat interval; default 15 000 ms. */
+  streamHeartbeatMs?: number;
+  /** Express `trust proxy` setting, when the API runs behind a reverse proxy; default false. */
+  trustProxy?: boolean | number | string;
+}
+
+export interface AppDeps {
+  store: LevelStore;
+  status: () => IndexerStatus;
+  events: StreamSource;
+  /** The process's Prometheus registry: /metrics serves it; the API adds its HTTP metrics to it. */
+  registry: Registry;
+  logger: Logger;
+  config: ApiConfig;
+}
+
+export type Handler = (req: Request, res: Response) => Promise<void> | void;
+
+/** Registers `handler` for GET and HEAD on `path`; every other method gets 405 (OPTIONS: 204). */
+export function get(app: Express, path: string, handler: Handler): void {
+  app
+    .route(path)
+    .get(async (req, res) => {
+      res.locals.route = path;
+      await handler(req, res);
+    })
+    .all((req, res) => {
+      res.locals.route = path;
+      res.setHeader("Allow", "GET, HEAD");
+      if (req.method === "OPTIONS") {
+        res.status(204).end();
+        return;
+      }
+      throw new HttpProblem("method_not_allowed", "this resource only supports GET and HEAD", { headers: { Allow: "GET, HEAD" } });
+    });
+}
+
+/** Reads through one snapshot and sends the /v1 envelope. */
+export async function sendRead<T>(deps: AppDeps, res: Response, read: (reader: Reader) => Promise<ReadResult<T>>): Promise<void> {
+  const envelope = await readConsistent({ store: deps.store, status: deps.status, finalityDepth: deps.config.finalityDepth }, read);
+  res.json(envelope);
+}

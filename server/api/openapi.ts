@@ -1,0 +1,132 @@
+/**
+ * The OpenAPI 3.1 document served at /openapi.json. Paths are written here; component schemas
+ * are generated from the zod response models (models.ts) and parameter patterns come from the
+ * validation schemas (schemas.ts), so the document states exactly what the code does.
+ */
+import { z } from "zod";
+
+import type { ApiConfig } from "./context.ts";
+import { models } from "./models.ts";
+import { PROBLEM_CONTENT_TYPE } from "./problem.ts";
+import { ADDRESS_PATTERN, CURSOR_MAX_LENGTH, DEFAULT_PAGE_SIZE, ID_PATTERN } from "./schemas.ts";
+
+type Json = Record<string, unknown>;
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const param = (name: string): Json => ({ $ref: `#/components/parameters/${name}` });
+const response = (name: string): Json => ({ $ref: `#/components/responses/${name}` });
+
+function ok(data: Json, paged: boolean, description = "OK"): Json {
+  const properties: Json = { data, block: ref("Block"), ...(paged ? { page: ref("Page") } : {}) };
+  const required = paged ? ["data", "page", "block"] : ["data", "block"];
+  return { description, content: { "application/json": { schema: { type: "object", properties, required } } } };
+}
+
+const problem = (description: string, headers?: Json): Json => ({
+  description,
+  ...(headers === undefined ? {} : { headers }),
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: ref("Problem") } },
+});
+
+/** The responses every /v1 route can give besides its own. */
+const common = { "400": response("BadRequest"), "405": response("MethodNotAllowed"), "429": response("RateLimited"), "500": response("Internal") };
+
+function operation(operationId: string, summary: string, parameters: Json[], responses: Json, tag = "read"): Json {
+  return { get: { operationId, summary, tags: [tag], parameters, responses } };
+}
+
+function componentSchemas(): Json {
+  const { schemas } = z.toJSONSchema(models, { uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, Json> };
+  return Object.fromEntries(Object.entries(schemas).map(([name, { $schema: _s, $id: _i, ...schema }]) => [name, schema]));
+}
+
+export function openApiDocument(config: ApiConfig): Json {
+  const page = [param("Limit"), param("Cursor")];
+  const list = (name: string) => ({ type: "array", items: ref(name) });
+  const ops = (id: string, summary: string, content: Json, extra: Json = {}) =>
+    operation(id, summary, [], { "200": { description: "OK", content }, ...extra }, "ops");
+  const json = (schema: Json) => ({ "application/json": { schema } });
+
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "PennyPost indexer API",
+      version: "1.0.0",
+      description:
+        "Read API over the PennyPost index. Every /v1 body is {data, page?, block}: `block` is the indexed block the data reflects, " +
+        "read from the same snapshot. Listings use opaque cursors (no gaps or duplicates while items are added). Errors are RFC 9457 " +
+        "problem details with a stable `code`. Amounts are uint256 decimal strings.",
+    },
+    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    tags: [{ name: "read" }, { name: "ops" }],
+    paths: {
+      "/v1/posts": operation("listPosts", "Global feed, newest first", page, { "200": ok(list("PostView"), true), ...common }),
+      "/v1/posts/{id}": operation("getPost", "One post with its stats", [param("PostId")], {
+        "200": ok(ref("PostView"), false), "404": response("NotFound"), ...common,
+      }),
+      "/v1/posts/{id}/replies": operation("listReplies", "Replies to a post, oldest first", [param("PostId"), ...page], {
+        "200": ok(list("PostView"), true), "404": response("NotFound"), ...common,
+      }),
+      "/v1/posts/{id}/tips": operation("listPostTips", "Tips of a post, newest first", [param("PostId"), ...page], {
+        "200": ok(list("Tip"), true), "404": response("NotFound"), ...common,
+      }),
+      "/v1/authors/{address}": operation("getAuthor", "An account's profile: counts and amounts per asset", [param("Address")], {
+        "200": ok(ref("Author"), false), "404": response("NotFound"), ...common,
+      }),
+      "/v1/authors/{address}/posts": operation("listAuthorPosts", "An author's posts, newest first", [param("Address"), ...page], {
+        "200": ok(list("PostView"), true), "404": response("NotFound"), ...common,
+      }),
+      "/v1/leaderboards/posts": operation("topPosts", "Most-tipped posts in an asset, richest first", [param("Asset"), ...page], {
+        "200": ok(list("TopPost"), true), ...common,
+      }),
+      "/v1/leaderboards/authors": operation("topAuthors", "Authors by tips received (after fees) in an asset", [param("Asset"), ...page], {
+        "200": ok(list("TopAuthor"), true), ...common,
+      }),
+      "/v1/config": operation("getConfig", "Chain, contracts and protocol settings", [], { "200": ok(ref("Config"), false), ...common }),
+      "/v1/stream": operation("stream", "Server-Sent Events: `event: post|tip`, `id: <block><logIndex>`, data {data, block}", [], {
+        "200": {
+          description: "An event stream; a `: heartbeat` comment every 15 s",
+          content: { "text/event-stream": { schema: { type: "string" } } },
+        },
+        ...common,
+      }),
+      "/health": ops("health", "The process serves", json({ type: "object", properties: { status: { const: "ok" } } })),
+      "/ready": ops("ready", "Caught up and not halted", json({ type: "object", properties: { status: { const: "ready" } } }), {
+        "503": problem("Not ready (code not_ready): halted, or still catching up"),
+      }),
+      "/status": ops("status", "The follower's status", json(ref("Status"))),
+      "/metrics": ops("metrics", "Prometheus metrics", { "text/plain": { schema: { type: "string" } } }),
+      "/openapi.json": ops("openapi", "This document", json({ type: "object" })),
+    },
+    components: {
+      schemas: componentSchemas(),
+      parameters: {
+        PostId: { name: "id", in: "path", required: true, description: "Post id (uint256)", schema: { type: "string", pattern: ID_PATTERN } },
+        Address: { name: "address", in: "path", required: true, schema: { type: "string", pattern: ADDRESS_PATTERN } },
+        Asset: {
+          name: "asset", in: "query", required: false, description: "Token address; 0x000…000 (the default) is ETH",
+          schema: { type: "string", pattern: ADDRESS_PATTERN },
+        },
+        Limit: {
+          name: "limit", in: "query", required: false,
+          schema: { type: "integer", minimum: 1, maximum: config.maxPageSize, default: Math.min(DEFAULT_PAGE_SIZE, config.maxPageSize) },
+        },
+        Cursor: {
+          name: "cursor", in: "query", required: false, description: "`page.next` of the previous page (opaque)",
+          schema: { type: "string", maxLength: CURSOR_MAX_LENGTH },
+        },
+      },
+      responses: {
+        BadRequest: problem("Invalid input (codes invalid_parameter, invalid_cursor, malformed_body, bad_request)"),
+        NotFound: problem("Unknown resource (code not_found)"),
+        MethodNotAllowed: problem("Only GET and HEAD (code method_not_allowed)", { Allow: { schema: { type: "string" } } }),
+        RateLimited: problem("Rate limited (code rate_limited)", {
+          "Retry-After": { schema: { type: "integer" } },
+          RateLimit: { schema: { type: "string" } },
+          "RateLimit-Policy": { schema: { type: "string" } },
+        }),
+        Internal: problem("Unexpected error (code internal); no details are disclosed"),
+      },
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * RFC 9457 problem details. Handlers throw `HttpProblem`; the terminal error handler (errors.ts)
+ * writes it as `application/problem+json`. Clients branch on `code`, never on `title` or `detail`.
+ */
+
+/** Every problem the API can answer with, its HTTP status and its fixed title. */
+export const PROBLEMS = {
+  invalid_parameter: { status: 400, title: "Invalid parameter" },
+  invalid_cursor: { status: 400, title: "Invalid cursor" },
+  malformed_body: { status: 400, title: "Malformed request body" },
+  bad_request: { status: 400, title: "Bad request" },
+  not_found: { status: 404, title: "Not found" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
+  payload_too_large: { status: 413, title: "Payload too large" },
+  unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  rate_limited: { status: 429, title: "Too many requests" },
+  internal: { status: 500, title: "Internal server error" },
+  not_ready: { status: 503, title: "Not ready" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+/** The problem type URI of a code (a URN: RFC 9457 does not require it to resolve). */
+export const problemType = (code: ProblemCode): string => `urn:pennypost:problem:${code}`;
+
+/** One rejected input, for `invalid_parameter` problems. */
+export interface ParameterError {
+  in: "path" | "query";
+  name: string;
+  reason: string;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ProblemCode;
+  /** The request id (also sent as `X-Request-Id`), to find the matching log line. */
+  instance?: string;
+  errors?: ParameterError[];
+}
+
+export interface HttpProblemOptions {
+  errors?: ParameterError[];
+  /** Extra response headers, such as `Allow` for 405. */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+export class HttpProblem extends Error {
+  readonly code: ProblemCode;
+  readonly status: number;
+  readonly detail: string;
+  readonly errors: ParameterError[] | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ProblemCode, detail: string, options: HttpProblemOptions = {}) {
+    super(`${code}: ${detail}`, { cause: options.cause });
+    this.name = "HttpProblem";
+    this.code = code;
+    this.status = PROBLEMS[code].status;
+    this.detail = detail;
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+  }
+
+  body(instance?: string): ProblemBody {
+    return {
+      type: problemType(this.code),
+      title: PROBLEMS[this.code].title,
+      status: this.status,
+      detail: this.detail,
+      code: this.code,
+      ...(instance === undefined ? {} : { instance }),
+      ...(this.errors === undefined ? {} : { errors: this.errors }),
+    };
+  }
+}

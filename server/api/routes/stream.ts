@@ -1,0 +1,61 @@
+/**
+ * /v1/stream: Server-Sent Events of new posts and tips as they are ingested.
+ *   event: post | tip     id: chain position (block 12 digits + log index 6 digits)
+ *   data: {"data": <PostRecord | TipRecord>, "block": {"number", "hash"}}
+ * A `: heartbeat` comment every 15 s keeps proxies from closing an idle stream. Events are live
+ * only: `Last-Event-ID` is not replayed (page the REST listings to catch up). A client that cannot
+ * keep up (more than 1 MiB unsent) is disconnected rather than buffered without bound.
+ */
+import type { Express } from "express";
+
+import { get, type AppDeps } from "../context.ts";
+import { streamEventId, type StreamEvent } from "../hub.ts";
+import type { HttpMetrics } from "../observe.ts";
+import { noQuerySchema, parseInput } from "../schemas.ts";
+
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+export function formatEvent(event: StreamEvent): string {
+  const data = JSON.stringify({ data: event.data, block: event.block });
+  return `event: ${event.type}\nid: ${streamEventId(event)}\ndata: ${data}\n\n`;
+}
+
+export function registerStreamRoutes(app: Express, deps: AppDeps, metrics: HttpMetrics): void {
+  const heartbeatMs = deps.config.streamHeartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+
+  get(app, "/v1/stream", (req, res) => {
+    parseInput(noQuerySchema, req.query, "query");
+    res.status(200);
+    res.setHeader("Content-Type", "text/event-stream; charset=utf-8");
+    res.setHeader("Cache-Control", "no-cache, no-transform");
+    res.setHeader("X-Accel-Buffering", "no");
+    if (req.method === "HEAD") {
+      res.end();
+      return;
+    }
+    res.flushHeaders();
+    res.write(`retry: 3000\n: connected\n\n`);
+
+    const send = (chunk: string) => {
+      if (res.writableEnded || res.destroyed) return;
+      res.write(chunk);
+      if (res.writableLength > MAX_BUFFERED_BYTES) {
+        deps.logger.warn({ requestId: res.locals.requestId, buffered: res.writableLength }, "stream client too slow, disconnecting");
+        res.destroy();
+      }
+    };
+    const unsubscribe = deps.events.subscribe((event) => send(formatEvent(event)));
+    const heartbeat = setInterval(() => send(": heartbeat\n\n"), heartbeatMs);
+    heartbeat.unref();
+    metrics.streamClients.inc();
+    deps.logger.debug({ requestId: res.locals.requestId }, "stream client connected");
+
+    res.once("close", () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      metrics.streamClients.dec();
+      deps.logger.debug({ requestId: res.locals.requestId }, "stream client disconnected");
+    });
+  });
+}
