@@ -58,6 +58,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   collectDefaultMetrics({ register: registry });
   const hub = createEventHub((error) => logger.warn({ err: error }, "stream listener failed"));
   let follower: Follower | undefined;
+  let published: Promise<unknown> = Promise.resolve();
   const metrics = createIndexerMetrics(registry, () => follower);
   follower = createFollower({
     client, store, logger,
@@ -68,7 +69,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     hooks: {
       onCommit(events) {
         metrics.countEvents(events);
-        publishIngested(hub, store, events).catch((error: unknown) => logger.warn({ err: error }, "stream publish failed"));
+        // Chained, so the stream keeps chain order even when reads finish out of order.
+        published = published
+          .then(() => publishIngested(hub, store, events))
+          .catch((error: unknown) => logger.warn({ err: error }, "stream publish failed"));
       },
     },
   });

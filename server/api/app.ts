@@ -30,7 +30,9 @@ export function createApp(deps: AppDeps): Express {
 
   const metrics = httpMetrics(deps.registry);
   app.use(observeRequests(metrics, deps.logger));
-  app.use(helmet());
+  // The server speaks plain http on loopback by default: no upgrade-insecure-requests, no HSTS,
+  // or a browser would rewrite the page's own requests to https and fail.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity: false }));
   if (deps.config.rateLimitPerMinute > 0) {
     app.use(
       "/v1",

@@ -161,7 +161,7 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
       });
       const blocks = [...byNumber.values()].sort((a, b) => Number(a.number - b.number));
       const started = performance.now();
-      const result = await ingestBlocks(store, blocks, events, config.reorgWindow);
+      const result = await ingestBlocks(store, blocks, events, config.reorgWindow, state.chainHead ?? undefined);
       logger.debug({ from, to, events: events.length, ms: Math.round(performance.now() - started) }, "ingested block range");
       commit(result);
       chunk = Math.min(config.maxChunkBlocks, chunk * 2);
@@ -182,7 +182,7 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
     }
     const logs = await client.getLogs({ address: config.address, blockHash: block.hash });
     const events = decodeLogs(logs, block.timestamp);
-    const result = await ingestBlocks(store, [block], events, config.reorgWindow);
+    const result = await ingestBlocks(store, [block], events, config.reorgWindow, state.chainHead ?? undefined);
     if (events.length > 0) logger.debug({ block: number, events: events.length }, "ingested block");
     commit(result);
   }

@@ -25,14 +25,18 @@ export function readCursor(store: LevelStore): Promise<Cursor | undefined> {
 
 /**
  * Applies `events` of `blocks` (ascending; the last block becomes the cursor). Blocks at or below
- * the stored cursor are ignored, so delivering the same block twice is a no-op. The newest
- * `reorgWindow` blocks keep their hash and undo records; older ones are pruned in the same batch.
+ * the stored cursor are ignored, so delivering the same block twice is a no-op.
+ *
+ * Blocks that a reorg can still replace keep their hash and undo records: those within
+ * `reorgWindow` blocks of `chainHead` (of the new cursor when the head is not given). Records of
+ * blocks that leave the window behind the cursor are pruned in the same batch.
  */
 export async function ingestBlocks(
   store: LevelStore,
   blocks: readonly IndexedBlock[],
   events: readonly ProtocolEvent[],
   reorgWindow: number,
+  chainHead?: number,
 ): Promise<IngestResult | undefined> {
   const previous = await readCursor(store);
   const after = previous?.number ?? -1;
@@ -41,7 +45,8 @@ export async function ingestBlocks(
   const last = fresh[fresh.length - 1];
   const cursor: Cursor = { number: Number(last.number), hash: last.hash };
   const applied = events.filter((event) => Number(event.blockNumber) > after && Number(event.blockNumber) <= cursor.number);
-  const undoFrom = cursor.number - reorgWindow + 1;
+  const undoFrom = Math.max(chainHead ?? cursor.number, cursor.number) - reorgWindow + 1;
+  const pruneBelow = cursor.number - reorgWindow + 1;
 
   const wanted = [...keysToRead(applied)];
   const values = await store.getMany(wanted);
@@ -59,7 +64,7 @@ export async function ingestBlocks(
   }
   // Blocks that leave the window: only those that were inside it before can have records.
   if (previous !== undefined) {
-    for (let n = Math.max(0, previous.number - reorgWindow + 1); n < undoFrom && n <= previous.number; n++) {
+    for (let n = Math.max(0, previous.number - reorgWindow + 1); n < pruneBelow && n <= previous.number; n++) {
       ops.push({ type: "del", key: keys.block(n) }, { type: "del", key: keys.undo(n) });
     }
   }

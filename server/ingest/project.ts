@@ -2,6 +2,9 @@
  * Protocol events -> the key/value changes they imply, with undo records: pure and synchronous.
  * Everything the projection reads is named by `keysToRead` and prefetched by the caller in one
  * `getMany`, so a whole block range is projected in memory and written in one atomic batch.
+ *
+ * Hot path: records are updated in place (one object per key per range), and copied only when a
+ * block inside the reorg window needs the previous value for its undo record.
  */
 import {
   ETH_ASSET,
@@ -72,12 +75,16 @@ export function project(events: readonly ProtocolEvent[], state: ReadonlyMap<str
   return { writes: working.writes, undo: working.undo };
 }
 
+const clone = <T>(value: T): T => (typeof value === "object" && value !== null ? structuredClone(value) : value);
+
 class Working {
   readonly writes = new Map<string, Value | typeof DELETED>();
   readonly undo = new Map<number, UndoEntry[]>();
-  #blockUndo: Map<string, Value | null> | undefined;
+  /** Index keys created inside this range: deleting one again needs no database operation. */
+  readonly #created = new Set<string>();
+  #blockUndo: Set<string> | undefined;
+  #blockEntries: UndoEntry[] | undefined;
   #block = -1;
-
   private readonly state: ReadonlyMap<string, Value | undefined>;
 
   constructor(state: ReadonlyMap<string, Value | undefined>) {
@@ -87,65 +94,58 @@ class Working {
   startBlock(block: number, keepUndo: boolean): void {
     if (block === this.#block) return;
     this.#block = block;
-    this.#blockUndo = keepUndo ? new Map() : undefined;
-    if (keepUndo) this.undo.set(block, []);
+    this.#blockUndo = keepUndo ? new Set() : undefined;
+    this.#blockEntries = keepUndo ? [] : undefined;
+    if (this.#blockEntries !== undefined) this.undo.set(block, this.#blockEntries);
   }
 
-  /** The current value of a prefetched key, or of one written earlier in this projection. */
-  read<T>(key: string): T | undefined {
+  #current(key: string): Value | undefined {
     if (this.writes.has(key)) {
       const value = this.writes.get(key);
-      return value === DELETED ? undefined : (value as T);
+      return value === DELETED ? undefined : value;
     }
     if (!this.state.has(key)) throw new Error(`projection read ${key} without prefetching it (keysToRead is incomplete)`);
-    return this.state.get(key) as T | undefined;
+    return this.state.get(key);
   }
 
-  /** Writes `value`; `isNew` says the key cannot exist yet (a fresh id or chain position). */
-  put(key: string, value: Value, isNew = false): void {
-    this.#remember(key, isNew ? null : undefined);
+  /** The record at `key` (or a new one from `empty`), to be changed in place. */
+  record<T extends object>(key: string, empty: () => T): T {
+    const current = this.#current(key) as T | undefined;
+    this.#remember(key, () => (current === undefined ? null : clone(current)));
+    const record = current ?? empty();
+    this.writes.set(key, record);
+    return record;
+  }
+
+  /** Writes a key that cannot exist yet (a fresh id or chain position). */
+  create(key: string, value: Value): void {
+    this.#remember(key, () => null);
+    this.#created.add(key);
     this.writes.set(key, value);
   }
 
-  /** Deletes a key known to hold "" (the index keys). */
+  /** Deletes an index key (value ""). */
   deleteIndex(key: string): void {
-    this.#remember(key, "");
-    this.writes.set(key, DELETED);
+    this.#remember(key, () => (this.writes.get(key) === DELETED ? null : ""));
+    if (this.#created.delete(key)) this.writes.delete(key);
+    else this.writes.set(key, DELETED);
   }
 
-  #remember(key: string, knownPrevious: Value | null | undefined): void {
-    const undo = this.#blockUndo;
-    if (undo === undefined || undo.has(key)) return;
-    let previous: Value | null;
-    if (this.writes.has(key)) {
-      const value = this.writes.get(key);
-      previous = value === DELETED ? null : (value as Value);
-    } else if (knownPrevious !== undefined) {
-      previous = knownPrevious;
-    } else {
-      previous = (this.state.get(key) as Value | undefined) ?? null;
-    }
-    undo.set(key, previous);
-    this.undo.get(this.#block)?.push([key, previous]);
+  #remember(key: string, previous: () => Value | null): void {
+    if (this.#blockUndo === undefined || this.#blockUndo.has(key)) return;
+    this.#blockUndo.add(key);
+    (this.#blockEntries as UndoEntry[]).push([key, previous()]);
   }
 }
 
-const add = (amounts: Amounts, asset: string, delta: bigint): Amounts => ({
-  ...amounts,
-  [asset]: (BigInt(amounts[asset] ?? "0") + delta).toString(),
-});
+function add(amounts: Amounts, asset: string, delta: bigint): void {
+  amounts[asset] = (BigInt(amounts[asset] ?? "0") + delta).toString();
+}
 
 function apply(w: Working, event: ProtocolEvent): void {
-  const position = positionPart(event.blockNumber, event.logIndex);
+  const totals = w.record<TotalsRecord>(keys.totals, emptyTotals);
+  totals.events += 1;
   const where = { block: Number(event.blockNumber), logIndex: event.logIndex, txHash: event.txHash, timestamp: event.timestamp };
-  const totals = w.read<TotalsRecord>(keys.totals) ?? emptyTotals();
-  const protocol = w.read<ProtocolRecord>(keys.protocol) ?? emptyProtocol();
-  const bump = (changes: Partial<TotalsRecord>) => {
-    const next = { ...totals, events: totals.events + 1 };
-    for (const [name, delta] of Object.entries(changes) as [keyof TotalsRecord, number][]) next[name] += delta;
-    w.put(keys.totals, next);
-  };
-  const setProtocol = (changes: Partial<ProtocolRecord>) => w.put(keys.protocol, { ...protocol, ...changes });
 
   switch (event.kind) {
     case "Posted": {
@@ -153,90 +153,97 @@ function apply(w: Working, event: ProtocolEvent): void {
         id: event.postId.toString(), author: event.author, parentId: event.parentId.toString(),
         fee: event.fee.toString(), content: event.content, mode: "direct", ...where,
       };
-      w.put(keys.post(event.postId), post, true);
-      w.put(keys.postStats(event.postId), emptyPostStats(), true);
-      w.put(keys.authorPost(event.author, event.postId), "", true);
-      const author = w.read<AccountRecord>(keys.account(event.author)) ?? emptyAccount();
-      w.put(keys.account(event.author), { ...author, posts: author.posts + 1 });
+      w.create(keys.post(event.postId), post);
+      w.create(keys.postStats(event.postId), emptyPostStats());
+      w.create(keys.authorPost(event.author, event.postId), "");
+      w.record(keys.account(event.author), emptyAccount).posts += 1;
       if (event.parentId !== 0n) {
-        w.put(keys.reply(event.parentId, event.postId), "", true);
-        const parent = w.read<PostStats>(keys.postStats(event.parentId)) ?? emptyPostStats();
-        w.put(keys.postStats(event.parentId), { ...parent, replies: parent.replies + 1 });
+        w.create(keys.reply(event.parentId, event.postId), "");
+        w.record(keys.postStats(event.parentId), emptyPostStats).replies += 1;
+        totals.replies += 1;
       }
-      if (event.fee !== 0n) setProtocol({ feesOwed: add(protocol.feesOwed, ETH_ASSET, event.fee) });
-      bump({ posts: 1, replies: event.parentId === 0n ? 0 : 1 });
+      if (event.fee !== 0n) add(w.record(keys.protocol, emptyProtocol).feesOwed, ETH_ASSET, event.fee);
+      totals.posts += 1;
       return;
     }
     case "Tipped": {
+      const position = positionPart(event.blockNumber, event.logIndex);
       const share = event.amount - event.fee;
       const tip: TipRecord = {
         postId: event.postId.toString(), tipper: event.tipper, author: event.author, asset: event.asset,
         amount: event.amount.toString(), fee: event.fee.toString(), ...where,
       };
-      w.put(keys.tip(position), tip, true);
-      w.put(keys.postTip(event.postId, position), "", true);
+      w.create(keys.tip(position), tip);
+      w.create(keys.postTip(event.postId, position), "");
 
-      const stats = w.read<PostStats>(keys.postStats(event.postId)) ?? emptyPostStats();
+      const stats = w.record<PostStats>(keys.postStats(event.postId), emptyPostStats);
       const oldTotal = BigInt(stats.totals[event.asset] ?? "0");
-      w.put(keys.postStats(event.postId), { ...stats, tips: stats.tips + 1, totals: add(stats.totals, event.asset, event.amount) });
+      stats.tips += 1;
+      add(stats.totals, event.asset, event.amount);
       if (oldTotal !== 0n) w.deleteIndex(keys.topPost(event.asset, oldTotal, event.postId));
-      w.put(keys.topPost(event.asset, oldTotal + event.amount, event.postId), "", true);
+      w.create(keys.topPost(event.asset, oldTotal + event.amount, event.postId), "");
 
-      const author = w.read<AccountRecord>(keys.account(event.author)) ?? emptyAccount();
+      const author = w.record<AccountRecord>(keys.account(event.author), emptyAccount);
       const oldReceived = BigInt(author.received[event.asset] ?? "0");
-      const nextAuthor = {
-        ...author, tipsReceived: author.tipsReceived + 1,
-        received: add(author.received, event.asset, share), owed: add(author.owed, event.asset, share),
-      };
-      w.put(keys.account(event.author), nextAuthor);
+      author.tipsReceived += 1;
+      add(author.received, event.asset, share);
+      add(author.owed, event.asset, share);
       if (share !== 0n) {
         if (oldReceived !== 0n) w.deleteIndex(keys.topAuthor(event.asset, oldReceived, event.author));
-        w.put(keys.topAuthor(event.asset, oldReceived + share, event.author), "", true);
+        w.create(keys.topAuthor(event.asset, oldReceived + share, event.author), "");
       }
-      // Read after the author's write: the tipper may be the author.
-      const tipper = w.read<AccountRecord>(keys.account(event.tipper)) ?? emptyAccount();
-      w.put(keys.account(event.tipper), { ...tipper, tipsSent: tipper.tipsSent + 1, sent: add(tipper.sent, event.asset, event.amount) });
-      if (event.fee !== 0n) setProtocol({ feesOwed: add(protocol.feesOwed, event.asset, event.fee) });
-      bump({ tips: 1 });
+      // The tipper may be the author: the same record object then, updated in place.
+      const tipper = w.record<AccountRecord>(keys.account(event.tipper), emptyAccount);
+      tipper.tipsSent += 1;
+      add(tipper.sent, event.asset, event.amount);
+      if (event.fee !== 0n) add(w.record(keys.protocol, emptyProtocol).feesOwed, event.asset, event.fee);
+      totals.tips += 1;
       return;
     }
     case "Withdrawn": {
       const record: WithdrawalRecord = { account: event.account, asset: event.asset, to: event.to, amount: event.amount.toString(), fees: false, ...where };
-      w.put(keys.withdrawal(position), record, true);
-      const account = w.read<AccountRecord>(keys.account(event.account)) ?? emptyAccount();
-      w.put(keys.account(event.account), {
-        ...account, owed: add(account.owed, event.asset, -event.amount), withdrawn: add(account.withdrawn, event.asset, event.amount),
-      });
-      bump({ withdrawals: 1 });
+      w.create(keys.withdrawal(positionPart(event.blockNumber, event.logIndex)), record);
+      const account = w.record<AccountRecord>(keys.account(event.account), emptyAccount);
+      add(account.owed, event.asset, -event.amount);
+      add(account.withdrawn, event.asset, event.amount);
+      totals.withdrawals += 1;
       return;
     }
     case "FeesWithdrawn": {
       const record: WithdrawalRecord = { account: event.treasury, asset: event.asset, to: event.treasury, amount: event.amount.toString(), fees: true, ...where };
-      w.put(keys.withdrawal(position), record, true);
-      setProtocol({ feesOwed: add(protocol.feesOwed, event.asset, -event.amount) });
-      bump({ withdrawals: 1 });
+      w.create(keys.withdrawal(positionPart(event.blockNumber, event.logIndex)), record);
+      add(w.record(keys.protocol, emptyProtocol).feesOwed, event.asset, -event.amount);
+      totals.withdrawals += 1;
       return;
     }
+    default:
+      applyAdmin(w.record<ProtocolRecord>(keys.protocol, emptyProtocol), event);
+  }
+}
+
+function applyAdmin(protocol: ProtocolRecord, event: ProtocolEvent): void {
+  switch (event.kind) {
     case "PostFeeSet":
-      setProtocol({ postFee: event.newFee.toString() });
+      protocol.postFee = event.newFee.toString();
       break;
     case "TipFeeSet":
-      setProtocol({ tipFeeBps: Number(event.newBps) });
+      protocol.tipFeeBps = Number(event.newBps);
       break;
     case "TreasurySet":
-      setProtocol({ treasury: event.newTreasury });
+      protocol.treasury = event.newTreasury;
       break;
     case "TokenAcceptanceSet": {
       const others = protocol.acceptedTokens.filter((token) => token !== event.token);
-      setProtocol({ acceptedTokens: event.accepted ? [...others, event.token].sort() : others });
+      protocol.acceptedTokens = event.accepted ? [...others, event.token].sort() : others;
       break;
     }
     case "Paused":
-      setProtocol({ paused: true });
+      protocol.paused = true;
       break;
     case "Unpaused":
-      setProtocol({ paused: false });
+      protocol.paused = false;
+      break;
+    default:
       break;
   }
-  bump({});
 }

@@ -1,0 +1,185 @@
+/**
+ * Indexer benchmark (npm run bench:indexer): how fast the indexer ingests, and how fast the API
+ * answers while it ingests. Three measurements, side by side in one run:
+ *
+ *  A. ingest pipeline: ABI-encoded logs (as eth_getLogs returns them) -> decode -> project ->
+ *     one LevelDB batch per 20-block range, no RPC: the indexer's own ceiling;
+ *  B. backfill from a real node: anvil with PennyPost and N events, indexed from scratch over
+ *     JSON-RPC (eth_getLogs chunks + headers);
+ *  C. feed API under load while ingesting: autocannon at a fixed 2,000 requests/s on
+ *     GET /v1/posts against the server process, while a producer keeps posting.
+ *
+ * Options (env): BENCH_PIPELINE_EVENTS (200000), BENCH_BACKFILL_EVENTS (20000),
+ * BENCH_API_RATE (2000), BENCH_API_SECONDS (10), BENCH_OUT (bench/results/indexer-<time>).
+ */
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir, totalmem } from "node:os";
+import path from "node:path";
+
+import autocannon from "autocannon";
+import { artifacts } from "hardhat";
+import { pino } from "pino";
+import { encodeAbiParameters, encodeEventTopics, encodeFunctionData, type Hex, type Log } from "viem";
+
+import { pennyPostAbi } from "../../lib/abi.ts";
+import { createFollower } from "../../server/chain/follower.ts";
+import { decodeLogs } from "../../server/chain/decode.ts";
+import { ingestBlocks } from "../../server/ingest/apply.ts";
+import type { IndexedBlock, ProtocolEvent } from "../../server/domain.ts";
+import { LevelStore } from "../../server/store/level-store.ts";
+import { deployPennyPost, startAnvil, type Anvil } from "../../test/indexer/anvil.ts";
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const PIPELINE_EVENTS = env("BENCH_PIPELINE_EVENTS", 200_000);
+const BACKFILL_EVENTS = env("BENCH_BACKFILL_EVENTS", 20_000);
+const API_RATE = env("BENCH_API_RATE", 2_000);
+const API_SECONDS = env("BENCH_API_SECONDS", 10);
+const OUT = process.env.BENCH_OUT ?? path.join("bench", "results", `indexer-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+const FEE = 10n ** 13n;
+const LOGS_PER_BLOCK = 100;
+const BLOCKS_PER_BATCH = 20;
+const logger = pino({ level: "silent" });
+
+const hash = (n: number): Hex => `0x${n.toString(16).padStart(64, "0")}`;
+const author = (i: number): Hex => `0x${(0xa000 + (i % 1000)).toString(16).padStart(40, "0")}`;
+
+/** Realistic logs: half posts (140-280 bytes), half tips on recent posts, 1,000 authors. */
+function syntheticLogs(count: number): { blocks: IndexedBlock[]; logs: Log[][] } {
+  const blocks: IndexedBlock[] = [];
+  const logs: Log[][] = [];
+  let postId = 0n;
+  for (let i = 0; i < count; i++) {
+    const b = Math.floor(i / LOGS_PER_BLOCK) + 1;
+    if (logs.length < b) {
+      blocks.push({ number: BigInt(b), hash: hash(b), parentHash: hash(b - 1), timestamp: 1_700_000_000 + b * 2 });
+      logs.push([]);
+    }
+    let topics: Hex[];
+    let data: Hex;
+    if (i % 2 === 0 || postId === 0n) {
+      postId += 1n;
+      topics = encodeEventTopics({ abi: pennyPostAbi, eventName: "Posted", args: { postId, author: author(i), parentId: 0n } }) as Hex[];
+      data = encodeAbiParameters([{ type: "uint256" }, { type: "string" }], [FEE, "p".repeat(140 + (i % 141))]);
+    } else {
+      const target = postId - BigInt(i % 50) > 0n ? postId - BigInt(i % 50) : postId;
+      topics = encodeEventTopics({ abi: pennyPostAbi, eventName: "Tipped", args: { postId: target, tipper: author(i + 7), author: author(Number(target) * 2) } }) as Hex[];
+      data = encodeAbiParameters([{ type: "address" }, { type: "uint256" }, { type: "uint256" }], ["0x0000000000000000000000000000000000000000", 1_000_000n + BigInt(i), 25_000n]);
+    }
+    logs[b - 1].push({
+      address: "0x5fbdb2315678afecb367f032d93f642f64180aa3", topics: topics as [Hex, ...Hex[]], data, blockNumber: BigInt(b), blockHash: hash(b),
+      logIndex: logs[b - 1].length, transactionHash: hash(1_000_000 + i), transactionIndex: 0, removed: false,
+    } as Log);
+  }
+  return { blocks, logs };
+}
+
+async function benchPipeline() {
+  const { blocks, logs } = syntheticLogs(PIPELINE_EVENTS);
+  const dir = await mkdtemp(path.join(tmpdir(), "pennypost-bench-"));
+  const store = await LevelStore.open(dir);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let events = 0;
+  for (let first = 0; first < blocks.length; first += BLOCKS_PER_BATCH) {
+    const range = blocks.slice(first, first + BLOCKS_PER_BATCH);
+    const decoded: ProtocolEvent[] = range.flatMap((block, i) => decodeLogs(logs[first + i], block.timestamp));
+    events += (await ingestBlocks(store, range, decoded, 64, blocks.length))?.events.length ?? 0;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1e6;
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+  return { events, seconds, eventsPerSecond: Math.round(events / seconds), cpuSeconds, batchEvents: LOGS_PER_BLOCK * BLOCKS_PER_BATCH };
+}
+
+async function deployBulk(anvil: Anvil): Promise<Hex> {
+  const artifact = await artifacts.readArtifact("BulkPoster");
+  const tx = await anvil.wallet(0).deployContract({ abi: artifact.abi, bytecode: artifact.bytecode as Hex, account: anvil.accounts[0], chain: undefined });
+  return (await anvil.client.waitForTransactionReceipt({ hash: tx })).contractAddress as Hex;
+}
+
+async function fillChain(anvil: Anvil, pennyPost: Hex, bulk: Hex, events: number) {
+  const { abi } = await artifacts.readArtifact("BulkPoster");
+  const perTx = 250;
+  for (let done = 0; done < events; done += 2 * perTx) {
+    const posts = encodeFunctionData({ abi, functionName: "postMany", args: [pennyPost, BigInt(perTx), FEE, "b".repeat(200)] });
+    await anvil.wallet(0).sendTransaction({ to: bulk, data: posts, value: FEE * BigInt(perTx), account: anvil.accounts[0], chain: undefined, gas: 16_000_000n });
+    const tips = encodeFunctionData({ abi, functionName: "tipMany", args: [pennyPost, BigInt(done / 2 + 1), BigInt(perTx), 1_000n] });
+    await anvil.wallet(0).sendTransaction({ to: bulk, data: tips, value: 1_000n * BigInt(perTx), account: anvil.accounts[0], chain: undefined, gas: 16_000_000n });
+  }
+}
+
+async function benchBackfill(anvil: Anvil, pennyPost: Hex) {
+  const dir = await mkdtemp(path.join(tmpdir(), "pennypost-bench-"));
+  const store = await LevelStore.open(dir);
+  const follower = createFollower({
+    client: anvil.client, store, logger,
+    config: { address: pennyPost, startBlock: 0, confirmations: 0, reorgWindow: 64, chunkBlocks: 2_000, maxChunkBlocks: 100_000, pollIntervalMs: 50 },
+  });
+  const started = performance.now();
+  await follower.syncOnce();
+  const seconds = (performance.now() - started) / 1000;
+  const totals = await store.get<{ events: number }>("meta!totals");
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+  const events = totals?.events ?? 0;
+  return { events, seconds, eventsPerSecond: Math.round(events / seconds) };
+}
+
+async function benchApi(anvil: Anvil, pennyPost: Hex) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "pennypost-bench-api-"));
+  const server = spawn(process.execPath, ["server/main.ts"], {
+    env: { ...process.env, CHAIN_RPC_URL: anvil.url, PENNYPOST_ADDRESS: pennyPost, START_BLOCK: "0", DATA_DIR: dataDir, HTTP_PORT: "0", LOG_LEVEL: "info", RATE_LIMIT_PER_MINUTE: "10000000" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolve) => {
+    let text = "";
+    server.stdout.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = /"url":"(http:[^"]+)"/.exec(text);
+      if (match) resolve(match[1]);
+    });
+  });
+  while (!(await fetch(`${url}/ready`)).ok) await new Promise((resolve) => setTimeout(resolve, 100));
+  let producing = true;
+  let produced = 0;
+  const producer = (async () => {
+    const data = encodeFunctionData({ abi: pennyPostAbi, functionName: "post", args: [0n, "live post while the API is under load"] });
+    while (producing) {
+      await anvil.wallet(1).sendTransaction({ to: pennyPost, data, value: FEE, account: anvil.accounts[1], chain: undefined });
+      produced += 1;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  const result = await autocannon({ url: `${url}/v1/posts?limit=20`, connections: 50, overallRate: API_RATE, duration: API_SECONDS });
+  producing = false;
+  await producer;
+  server.kill("SIGTERM");
+  await new Promise((resolve) => server.once("exit", resolve));
+  await rm(dataDir, { recursive: true, force: true });
+  return {
+    targetRate: API_RATE, seconds: API_SECONDS, requests: result.requests.total, requestsPerSecond: Math.round(result.requests.average),
+    latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    non2xx: result.non2xx, errors: result.errors, postsIngestedDuringLoad: produced,
+  };
+}
+
+const pipeline = await benchPipeline();
+console.log(`A. ingest pipeline: ${pipeline.events} events in ${pipeline.seconds.toFixed(2)} s = ${pipeline.eventsPerSecond} events/s`);
+const anvil = await startAnvil();
+try {
+  const pennyPost = await deployPennyPost(anvil, FEE);
+  const bulk = await deployBulk(anvil);
+  await fillChain(anvil, pennyPost, bulk, BACKFILL_EVENTS);
+  const backfill = await benchBackfill(anvil, pennyPost);
+  console.log(`B. backfill from anvil: ${backfill.events} events in ${backfill.seconds.toFixed(2)} s = ${backfill.eventsPerSecond} events/s`);
+  const api = await benchApi(anvil, pennyPost);
+  console.log(`C. GET /v1/posts at ${api.targetRate}/s for ${api.seconds} s while ingesting: ${api.requestsPerSecond} req/s, p50 ${api.latencyMs.p50} ms, p99 ${api.latencyMs.p99} ms, non-2xx ${api.non2xx}, errors ${api.errors}`);
+  const environment = { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  await mkdir(OUT, { recursive: true });
+  await writeFile(path.join(OUT, "indexer.json"), `${JSON.stringify({ environment, pipeline, backfill, api }, null, 2)}\n`);
+  console.log(`Results: ${path.join(OUT, "indexer.json")}`);
+} finally {
+  await anvil.stop();
+}
