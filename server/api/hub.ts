@@ -61,7 +61,7 @@ export function createEventHub(onListenerError: (error: unknown) => void = () =>
 export async function publishIngested(hub: EventHub, store: LevelStore, events: readonly ProtocolEvent[]): Promise<number> {
   const wanted = events.filter((event) => event.kind === "Posted" || event.kind === "Tipped");
   const recordKeys = wanted.map((event) =>
-    event.kind === "Posted" ? keys.post(event.postId) : keys.tip(positionPart(event.blockNumber, event.logIndex)),
+    event.kind === "Posted" ? keys.post(event.postId) : keys.postTip(event.postId, positionPart(event.blockNumber, event.logIndex)),
   );
   const records = await store.getMany<PostRecord | TipRecord>(recordKeys);
   let published = 0;

@@ -153,8 +153,8 @@ function apply(w: Working, event: ProtocolEvent): void {
         id: event.postId.toString(), author: event.author, parentId: event.parentId.toString(),
         fee: event.fee.toString(), content: event.content, mode: "direct", ...where,
       };
+      // No stats record yet: readers treat a missing one as empty (one write less per post).
       w.create(keys.post(event.postId), post);
-      w.create(keys.postStats(event.postId), emptyPostStats());
       w.create(keys.authorPost(event.author, event.postId), "");
       w.record(keys.account(event.author), emptyAccount).posts += 1;
       if (event.parentId !== 0n) {
@@ -173,8 +173,7 @@ function apply(w: Working, event: ProtocolEvent): void {
         postId: event.postId.toString(), tipper: event.tipper, author: event.author, asset: event.asset,
         amount: event.amount.toString(), fee: event.fee.toString(), ...where,
       };
-      w.create(keys.tip(position), tip);
-      w.create(keys.postTip(event.postId, position), "");
+      w.create(keys.postTip(event.postId, position), tip);
 
       const stats = w.record<PostStats>(keys.postStats(event.postId), emptyPostStats);
       const oldTotal = BigInt(stats.totals[event.asset] ?? "0");

@@ -8,11 +8,10 @@
  *   b!<block>                       {hash, parentHash} of blocks inside the reorg window
  *   u!<block>                       undo records of that block: [[key, previous value | null], ...]
  *   p!<post>                        a post (immutable once written)
- *   ps!<post>                       a post's counters: replies, tips, totals per asset
+ *   ps!<post>                       a post's counters: replies, tips, totals per asset (absent = none yet)
  *   r!<parent>!<post>               reply index
  *   ap!<author>!<post>              author's posts
- *   t!<pos>                         a tip, by chain position
- *   pt!<post>!<pos>                 tips of a post
+ *   pt!<post>!<pos>                 a tip, under its post, by chain position
  *   w!<pos>                         a withdrawal (accounts and treasury)
  *   a!<account>                     an account's profile counters and amounts
  *   lp!<asset>!<rank>!<post>        most-tipped posts per asset (rank = max - total, so ascending = richest first)
@@ -42,7 +41,6 @@ export const keys = {
   postStats: (postId: bigint | number) => `ps!${postPart(postId)}`,
   reply: (parentId: bigint | number, postId: bigint | number) => `r!${postPart(parentId)}!${postPart(postId)}`,
   authorPost: (author: string, postId: bigint | number) => `ap!${addressPart(author)}!${postPart(postId)}`,
-  tip: (position: string) => `t!${position}`,
   postTip: (postId: bigint | number, position: string) => `pt!${postPart(postId)}!${position}`,
   withdrawal: (position: string) => `w!${position}`,
   account: (account: string) => `a!${addressPart(account)}`,

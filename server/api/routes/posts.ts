@@ -81,7 +81,7 @@ export function registerPostRoutes(app: Express, deps: AppDeps): void {
     const range = keyRange(listing, parseInput(pageQuery, req.query, "query"));
     await sendRead(deps, res, async (reader) => {
       const [page] = await Promise.all([pageKeys(reader, listing, range), requirePost(reader, id)]);
-      const tips = await reader.getMany<TipRecord>(page.keys.map((key) => keys.tip(lastPart(key))));
+      const tips = await reader.getMany<TipRecord>(page.keys);
       return { data: tips.filter((tip) => tip !== undefined), next: page.next };
     });
   });
