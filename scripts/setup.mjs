@@ -22,10 +22,12 @@ const stale =
   statSync(installed).mtimeMs < statSync("package-lock.json").mtimeMs ||
   (process.platform === "linux" && process.arch === "x64" && !existsSync(native));
 if (stale) {
-  console.log("Installing the locked dependencies (npm ci)...");
-  const result = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { stdio: "inherit" });
+  // `npm install --no-save` keeps the locked versions (npm 11.19's `npm ci` rejects a lockfile that
+  // leaves out other platforms' optional binaries).
+  console.log("Installing the locked dependencies...");
+  const result = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--no-save"], { stdio: "inherit" });
   if (result.status !== 0) {
-    console.error("npm ci failed; see the output above. Check that the npm registry is reachable and retry.");
+    console.error("npm install failed; see the output above. Check that the npm registry is reachable and retry.");
     process.exit(result.status ?? 1);
   }
 }
