@@ -8,6 +8,7 @@ import express, { type Express } from "express";
 import { rateLimit } from "express-rate-limit";
 import helmet from "helmet";
 
+import { createResponseCache } from "./cache.ts";
 import type { AppDeps } from "./context.ts";
 import { errorHandler, notFound } from "./errors.ts";
 import { httpMetrics, observeRequests } from "./observe.ts";
@@ -21,10 +22,14 @@ import { registerPostRoutes } from "./routes/posts.ts";
 import { registerStreamRoutes } from "./routes/stream.ts";
 
 export const BODY_LIMIT = "16kb";
+const RESPONSE_CACHE_ENTRIES = 1_000;
 
-export function createApp(deps: AppDeps): Express {
+export function createApp(given: AppDeps): Express {
+  const deps: AppDeps = { ...given, cache: given.cache ?? createResponseCache(RESPONSE_CACHE_ENTRIES) };
   const app = express();
   app.disable("x-powered-by");
+  // Responses carry the block they reflect; hashing every body for an ETag cost more than it saved.
+  app.set("etag", false);
   app.set("query parser", "simple");
   app.set("trust proxy", deps.config.trustProxy ?? false);
 

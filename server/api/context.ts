@@ -7,8 +7,10 @@ import type { Express, Request, Response } from "express";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 
-import type { Address } from "../domain.ts";
+import type { Address, Cursor } from "../domain.ts";
+import { keys } from "../store/keys.ts";
 import type { LevelStore } from "../store/level-store.ts";
+import type { ResponseCache } from "./cache.ts";
 import type { StreamSource } from "./hub.ts";
 import { HttpProblem } from "./problem.ts";
 import { readConsistent, type Reader, type ReadResult } from "./read.ts";
@@ -37,6 +39,8 @@ export interface AppDeps {
   registry: Registry;
   logger: Logger;
   config: ApiConfig;
+  /** Serialized responses reused while the index has not moved; createApp makes one if absent. */
+  cache?: ResponseCache;
 }
 
 export type Handler = (req: Request, res: Response) => Promise<void> | void;
@@ -60,8 +64,20 @@ export function get(app: Express, path: string, handler: Handler): void {
     });
 }
 
-/** Reads through one snapshot and sends the /v1 envelope. */
+/**
+ * Reads through one snapshot and sends the /v1 envelope; reuses the serialized response while the
+ * index has not moved (see cache.ts).
+ */
 export async function sendRead<T>(deps: AppDeps, res: Response, read: (reader: Reader) => Promise<ReadResult<T>>): Promise<void> {
+  const key = res.req.originalUrl;
+  const cursor = deps.cache === undefined ? undefined : await deps.store.get<Cursor>(keys.cursor);
+  const cached = deps.cache?.get(key, cursor, deps.status().chainHead, deps.config.finalityDepth);
+  if (cached !== undefined) {
+    res.type("application/json").send(cached);
+    return;
+  }
   const envelope = await readConsistent({ store: deps.store, status: deps.status, finalityDepth: deps.config.finalityDepth }, read);
-  res.json(envelope);
+  const body = JSON.stringify(envelope);
+  deps.cache?.set(key, envelope.block, body);
+  res.type("application/json").send(body);
 }

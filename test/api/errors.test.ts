@@ -94,7 +94,8 @@ describe("errors: unexpected failures", () => {
   it("answers 500 internal with no internals, and logs the error", async () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) });
-    const store = { snapshot: () => { throw new Error("secret detail at /var/db"); } } as unknown as LevelStore;
+    const fail = () => { throw new Error("secret detail at /var/db"); };
+    const store = { get: fail, getMany: fail, snapshot: fail } as unknown as LevelStore;
     const app = createApp({
       store, status: initialStatus, events: createEventHub(), registry: new Registry(), logger: pino({ level: "error" }, sink), config: testConfig(),
     });

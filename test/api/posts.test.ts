@@ -123,6 +123,16 @@ describe("GET /v1/posts (pagination while posts arrive)", () => {
     });
     await Promise.all([writer, ...readers]);
   });
+
+  it("never serves a cached page after a new block is indexed", async () => {
+    const first = await getJson(`${api.url}/v1/posts?limit=2`);
+    const again = await getJson(`${api.url}/v1/posts?limit=2`);
+    assert.deepEqual(again.body, first.body);
+    await api.chain.mine(api.chain.post(ALICE, "fresh"));
+    const after = await getJson(`${api.url}/v1/posts?limit=2`);
+    assert.equal(after.body.data[0].content, "fresh");
+    assert.equal(after.body.block.number, first.body.block.number + 1);
+  });
 });
 
 describe("GET /v1/posts/:id and its replies and tips", () => {
