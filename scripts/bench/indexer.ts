@@ -25,7 +25,7 @@ import { encodeAbiParameters, encodeEventTopics, encodeFunctionData, type Hex, t
 import { pennyPostAbi } from "../../lib/abi.ts";
 import { createFollower } from "../../server/chain/follower.ts";
 import { decodeLogs } from "../../server/chain/decode.ts";
-import { ingestBlocks } from "../../server/ingest/apply.ts";
+import { createIngestor } from "../../server/ingest/apply.ts";
 import type { IndexedBlock, ProtocolEvent } from "../../server/domain.ts";
 import { LevelStore } from "../../server/store/level-store.ts";
 import { deployPennyPost, startAnvil, type Anvil } from "../../test/indexer/anvil.ts";
@@ -78,14 +78,16 @@ async function benchPipeline() {
   const { blocks, logs } = syntheticLogs(PIPELINE_EVENTS);
   const dir = await mkdtemp(path.join(tmpdir(), "pennypost-bench-"));
   const store = await LevelStore.open(dir);
+  const ingestor = createIngestor(store, 64);
   const cpu = process.cpuUsage();
   const started = performance.now();
   let events = 0;
   for (let first = 0; first < blocks.length; first += BLOCKS_PER_BATCH) {
     const range = blocks.slice(first, first + BLOCKS_PER_BATCH);
     const decoded: ProtocolEvent[] = range.flatMap((block, i) => decodeLogs(logs[first + i], block.timestamp));
-    events += (await ingestBlocks(store, range, decoded, 64, blocks.length))?.events.length ?? 0;
+    events += (await ingestor.submit(range, decoded, blocks.length))?.events.length ?? 0;
   }
+  await ingestor.flush();
   const seconds = (performance.now() - started) / 1000;
   const cpuSeconds = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1e6;
   await store.close();

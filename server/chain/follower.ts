@@ -9,7 +9,7 @@ import type { PublicClient } from "viem";
 
 import type { Cursor, Hex, IndexedBlock, ProtocolEvent } from "../domain.ts";
 import { DeepReorgError, NonRetryableError, RetryableError } from "../errors.ts";
-import { ingestBlocks, readCursor, revertTo, storedBlockHash } from "../ingest/apply.ts";
+import { createIngestor, ingestBlocks, readCursor, revertTo, storedBlockHash } from "../ingest/apply.ts";
 import type { LevelStore } from "../store/level-store.ts";
 import { decodeLogs } from "./decode.ts";
 
@@ -80,7 +80,7 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
     return { number: block.number, hash: block.hash, parentHash: block.parentHash, timestamp: Number(block.timestamp) };
   }
 
-  function commit(result: Awaited<ReturnType<typeof ingestBlocks>>): void {
+  function commit(result: { events: ProtocolEvent[]; cursor: Cursor } | undefined): void {
     if (result === undefined) return;
     state.cursor = result.cursor;
     const now = Date.now();
@@ -131,8 +131,11 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
     return client.getLogs({ address: config.address, fromBlock: BigInt(fromBlock), toBlock: BigInt(toBlock) });
   }
 
-  /** eth_getLogs over [from, to], shrinking the range while the provider refuses it. */
-  async function backfill(from: number, target: number): Promise<void> {
+  /**
+   * The logs and headers of the next chunk from `from` (at most up to `target`), shrinking the
+   * range while the provider refuses it and growing it back after each success.
+   */
+  async function fetchChunk(from: number, target: number): Promise<{ to: number; blocks: IndexedBlock[]; events: ProtocolEvent[] }> {
     for (;;) {
       const to = Math.min(target, from + chunk - 1);
       let logs;
@@ -155,17 +158,39 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
         logger.info({ from, to }, "log range changed while reading; retrying");
         continue;
       }
-      const events = numbers.sort((a, b) => a - b).flatMap((n) => {
-        const block = byNumber.get(n) as IndexedBlock;
-        return decodeLogs(logs.filter((log) => Number(log.blockNumber) === n), block.timestamp);
-      });
       const blocks = [...byNumber.values()].sort((a, b) => Number(a.number - b.number));
-      const started = performance.now();
-      const result = await ingestBlocks(store, blocks, events, config.reorgWindow, state.chainHead ?? undefined);
-      logger.debug({ from, to, events: events.length, ms: Math.round(performance.now() - started) }, "ingested block range");
-      commit(result);
+      const logsByBlock = Map.groupBy(logs, (log) => Number(log.blockNumber));
+      const events = blocks.flatMap((block) => decodeLogs(logsByBlock.get(Number(block.number)) ?? [], block.timestamp));
       chunk = Math.min(config.maxChunkBlocks, chunk * 2);
-      return;
+      return { to, blocks, events };
+    }
+  }
+
+  /**
+   * Backfills [from, target] chunk by chunk. The next chunk is fetched while the current one is
+   * projected and written; every batch is still atomic with its cursor, and they land in order.
+   */
+  async function backfill(from: number, target: number): Promise<void> {
+    const ingestor = createIngestor(store, config.reorgWindow);
+    let pending = fetchChunk(from, target);
+    try {
+      for (;;) {
+        const range = await pending;
+        const more = range.to < target && !controller.signal.aborted;
+        if (more) {
+          pending = fetchChunk(range.to + 1, target);
+          pending.catch(() => {}); // awaited on the next turn; this only silences the early rejection
+        }
+        const started = performance.now();
+        const batch = await ingestor.submit(range.blocks, range.events, state.chainHead ?? undefined);
+        if (batch !== undefined) {
+          logger.debug({ from: Number(range.blocks[0]?.number), to: range.to, events: batch.events.length, ms: Math.round(performance.now() - started) }, "ingested block range");
+          batch.written.then(() => commit(batch), () => {});
+        }
+        if (!more) return;
+      }
+    } finally {
+      await ingestor.flush();
     }
   }
 

@@ -23,14 +23,91 @@ export function readCursor(store: LevelStore): Promise<Cursor | undefined> {
   return store.get<Cursor>(keys.cursor);
 }
 
-/**
- * Applies `events` of `blocks` (ascending; the last block becomes the cursor). Blocks at or below
- * the stored cursor are ignored, so delivering the same block twice is a no-op.
- *
- * Blocks that a reorg can still replace keep their hash and undo records: those within
- * `reorgWindow` blocks of `chainHead` (of the new cursor when the head is not given). Records of
- * blocks that leave the window behind the cursor are pruned in the same batch.
- */
+export interface SubmittedBatch extends IngestResult {
+  /** Resolves once the batch is durable. Batches become durable in submission order. */
+  written: Promise<void>;
+}
+
+export interface Ingestor {
+  /**
+   * Applies `events` of `blocks` (ascending; the last block becomes the cursor). Blocks at or
+   * below the cursor are ignored, so delivering the same block twice is a no-op.
+   *
+   * Blocks that a reorg can still replace keep their hash and undo records: those within
+   * `reorgWindow` blocks of `chainHead` (of the new cursor when the head is not given). Records of
+   * blocks that leave the window behind the cursor are pruned in the same batch.
+   *
+   * Resolves as soon as the batch is handed to LevelDB, so the caller can fetch and project the
+   * next range while this one is written; the next batch reads this one's values from memory.
+   */
+  submit(blocks: readonly IndexedBlock[], events: readonly ProtocolEvent[], chainHead?: number): Promise<SubmittedBatch | undefined>;
+  /** Waits until every submitted batch is durable. */
+  flush(): Promise<void>;
+}
+
+export function createIngestor(store: LevelStore, reorgWindow: number): Ingestor {
+  /** The last submitted batch: its values (the overlay) and its cursor, until the next one. */
+  let last: { writes: ReadonlyMap<string, unknown>; cursor: Cursor; written: Promise<void> } | undefined;
+
+  async function read(wanted: string[]): Promise<Map<string, unknown>> {
+    const state = new Map<string, unknown>();
+    const missing: string[] = [];
+    for (const key of wanted) {
+      if (last?.writes.has(key)) {
+        const value = last.writes.get(key);
+        state.set(key, value === DELETED ? undefined : value);
+      } else {
+        missing.push(key);
+      }
+    }
+    const values = await store.getMany(missing);
+    missing.forEach((key, i) => state.set(key, values[i]));
+    return state;
+  }
+
+  return {
+    async submit(blocks, events, chainHead) {
+      const previous = last?.cursor ?? (await readCursor(store));
+      const after = previous?.number ?? -1;
+      const fresh = blocks.filter((block) => Number(block.number) > after);
+      if (fresh.length === 0) return undefined;
+      const newest = fresh[fresh.length - 1];
+      const cursor: Cursor = { number: Number(newest.number), hash: newest.hash };
+      const applied = events.filter((event) => Number(event.blockNumber) > after && Number(event.blockNumber) <= cursor.number);
+      const undoFrom = Math.max(chainHead ?? cursor.number, cursor.number) - reorgWindow + 1;
+      const pruneBelow = cursor.number - reorgWindow + 1;
+
+      const { writes, undo } = project(applied, await read([...keysToRead(applied)]), undoFrom);
+
+      const ops: BatchOp[] = [];
+      for (const block of fresh) {
+        const number = Number(block.number);
+        if (number < undoFrom) continue;
+        ops.push({ type: "put", key: keys.block(number), value: { hash: block.hash, parentHash: block.parentHash } satisfies BlockRecord });
+        const entries = undo.get(number);
+        if (entries !== undefined) ops.push({ type: "put", key: keys.undo(number), value: entries });
+      }
+      // Blocks that leave the window: only those that were inside it before can have records.
+      if (previous !== undefined) {
+        for (let n = Math.max(0, previous.number - reorgWindow + 1); n < pruneBelow && n <= previous.number; n++) {
+          ops.push({ type: "del", key: keys.block(n) }, { type: "del", key: keys.undo(n) });
+        }
+      }
+      ops.push({ type: "put", key: keys.cursor, value: cursor });
+      // One batch at a time, in order; writeMap serializes the values before it returns.
+      await last?.written;
+      const written = store.writeMap(writes, DELETED, ops);
+      last = { writes, cursor, written };
+      return { events: applied, cursor, written };
+    },
+    async flush() {
+      await last?.written;
+      last = undefined;
+    },
+  };
+}
+
+/** Submits one range and waits until it is durable (see Ingestor.submit). */
 export async function ingestBlocks(
   store: LevelStore,
   blocks: readonly IndexedBlock[],
@@ -38,39 +115,9 @@ export async function ingestBlocks(
   reorgWindow: number,
   chainHead?: number,
 ): Promise<IngestResult | undefined> {
-  const previous = await readCursor(store);
-  const after = previous?.number ?? -1;
-  const fresh = blocks.filter((block) => Number(block.number) > after);
-  if (fresh.length === 0) return undefined;
-  const last = fresh[fresh.length - 1];
-  const cursor: Cursor = { number: Number(last.number), hash: last.hash };
-  const applied = events.filter((event) => Number(event.blockNumber) > after && Number(event.blockNumber) <= cursor.number);
-  const undoFrom = Math.max(chainHead ?? cursor.number, cursor.number) - reorgWindow + 1;
-  const pruneBelow = cursor.number - reorgWindow + 1;
-
-  const wanted = [...keysToRead(applied)];
-  const values = await store.getMany(wanted);
-  const state = new Map(wanted.map((key, i) => [key, values[i]]));
-  const { writes, undo } = project(applied, state, undoFrom);
-
-  const ops: BatchOp[] = [];
-  for (const [key, value] of writes) ops.push(value === DELETED ? { type: "del", key } : { type: "put", key, value });
-  for (const block of fresh) {
-    const number = Number(block.number);
-    if (number < undoFrom) continue;
-    ops.push({ type: "put", key: keys.block(number), value: { hash: block.hash, parentHash: block.parentHash } satisfies BlockRecord });
-    const entries = undo.get(number);
-    if (entries !== undefined) ops.push({ type: "put", key: keys.undo(number), value: entries });
-  }
-  // Blocks that leave the window: only those that were inside it before can have records.
-  if (previous !== undefined) {
-    for (let n = Math.max(0, previous.number - reorgWindow + 1); n < pruneBelow && n <= previous.number; n++) {
-      ops.push({ type: "del", key: keys.block(n) }, { type: "del", key: keys.undo(n) });
-    }
-  }
-  ops.push({ type: "put", key: keys.cursor, value: cursor });
-  await store.write(ops);
-  return { events: applied, cursor };
+  const batch = await createIngestor(store, reorgWindow).submit(blocks, events, chainHead);
+  await batch?.written;
+  return batch === undefined ? undefined : { events: batch.events, cursor: batch.cursor };
 }
 
 /**

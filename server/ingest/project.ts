@@ -111,30 +111,38 @@ class Working {
   /** The record at `key` (or a new one from `empty`), to be changed in place. */
   record<T extends object>(key: string, empty: () => T): T {
     const current = this.#current(key) as T | undefined;
-    this.#remember(key, () => (current === undefined ? null : clone(current)));
-    const record = current ?? empty();
+    if (this.#needsUndo(key)) this.#remember(key, current === undefined ? null : clone(current));
+    if (current !== undefined) {
+      if (!this.writes.has(key)) this.writes.set(key, current);
+      return current;
+    }
+    const record = empty();
     this.writes.set(key, record);
     return record;
   }
 
   /** Writes a key that cannot exist yet (a fresh id or chain position). */
   create(key: string, value: Value): void {
-    this.#remember(key, () => null);
+    if (this.#needsUndo(key)) this.#remember(key, null);
     this.#created.add(key);
     this.writes.set(key, value);
   }
 
   /** Deletes an index key (value ""). */
   deleteIndex(key: string): void {
-    this.#remember(key, () => (this.writes.get(key) === DELETED ? null : ""));
+    if (this.#needsUndo(key)) this.#remember(key, this.writes.get(key) === DELETED ? null : "");
     if (this.#created.delete(key)) this.writes.delete(key);
     else this.writes.set(key, DELETED);
   }
 
-  #remember(key: string, previous: () => Value | null): void {
-    if (this.#blockUndo === undefined || this.#blockUndo.has(key)) return;
-    this.#blockUndo.add(key);
-    (this.#blockEntries as UndoEntry[]).push([key, previous()]);
+  /** Inside the reorg window, the first change of a key in a block records its previous value. */
+  #needsUndo(key: string): boolean {
+    return this.#blockUndo !== undefined && !this.#blockUndo.has(key);
+  }
+
+  #remember(key: string, previous: Value | null): void {
+    (this.#blockUndo as Set<string>).add(key);
+    (this.#blockEntries as UndoEntry[]).push([key, previous]);
   }
 }
 

@@ -56,6 +56,23 @@ export class LevelStore {
     await batch.write();
   }
 
+  /**
+   * Writes a map of final values (`deleted` marks removals) and then `ops`, atomically. Values are
+   * serialized before this returns, so callers may change the objects once it has been called.
+   */
+  writeMap(values: ReadonlyMap<string, unknown>, deleted: symbol, ops: Iterable<BatchOp>): Promise<void> {
+    const batch = this.#db.batch();
+    for (const [key, value] of values) {
+      if (value === deleted) batch.del(key);
+      else batch.put(key, value);
+    }
+    for (const op of ops) {
+      if (op.type === "put") batch.put(op.key, op.value);
+      else batch.del(op.key);
+    }
+    return batch.write();
+  }
+
   async keys(options: RangeOptions): Promise<string[]> {
     return this.#db.keys(options).all();
   }
