@@ -18,6 +18,8 @@ const WORD = 64;
 /** Word `i` of the data (hex without 0x). */
 const word = (data: string, i: number): string => data.slice(i * WORD, (i + 1) * WORD);
 const uint = (hexWord: string): bigint => BigInt(`0x${hexWord}`);
+/** A word that must hold a small number (an offset or a length); -1 when it does not. */
+const small = (hexWord: string): number => (/^0{52}/.test(hexWord) ? Number.parseInt(hexWord.slice(52), 16) : -1);
 /** An ABI address word: 12 zero bytes, then 20 bytes; anything else is malformed. */
 const address = (hexWord: string | undefined): Address | undefined =>
   hexWord !== undefined && hexWord.length === WORD && hexWord.startsWith("000000000000000000000000") ? (`0x${hexWord.slice(24).toLowerCase()}` as Address) : undefined;
@@ -32,8 +34,8 @@ const decoders: Record<string, Decoder> = {
   Posted(topics, words, position) {
     if (!shape(topics, words, 4, 3)) return undefined;
     const author = address(topicWord(topics[2]));
-    const offset = Number(uint(word(words, 1)));
-    const length = Number(uint(word(words, 2)));
+    const offset = small(word(words, 1));
+    const length = small(word(words, 2));
     if (author === undefined || offset !== 0x40 || 3 * WORD + length * 2 > words.length) return undefined;
     const content = Buffer.from(words.slice(3 * WORD, 3 * WORD + length * 2), "hex").toString("utf8");
     return {
@@ -88,18 +90,28 @@ const bySelector = new Map<string, Decoder>(
  * block hash and log index) are kept once.
  */
 export function decodeLogs(logs: readonly RawLog[], timestamp: number): ProtocolEvent[] {
-  const seen = new Set<string>();
+  const seen = new Map<string, Set<number>>();
   const events: ProtocolEvent[] = [];
+  let ordered = true;
   for (const log of logs) {
     if (log.blockNumber === null || log.blockHash === null || log.logIndex === null || log.transactionHash === null) continue;
-    const id = `${log.blockHash}:${log.logIndex}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const decoder = log.topics[0] === undefined ? undefined : bySelector.get(log.topics[0].toLowerCase());
+    let indexes = seen.get(log.blockHash);
+    if (indexes === undefined) seen.set(log.blockHash, (indexes = new Set()));
+    if (indexes.has(log.logIndex)) continue;
+    indexes.add(log.logIndex);
+    const selector = log.topics[0];
+    // Nodes answer in lower case; the lookup only lower-cases what it does not find as is.
+    const decoder = selector === undefined ? undefined : (bySelector.get(selector) ?? bySelector.get(selector.toLowerCase()));
     if (decoder === undefined) continue;
     const position = { blockNumber: log.blockNumber, blockHash: log.blockHash, logIndex: log.logIndex, txHash: log.transactionHash, timestamp };
     const event = decoder(log.topics as Hex[], log.data.slice(2), position);
-    if (event !== undefined) events.push(event);
+    if (event === undefined) continue;
+    const previous = events[events.length - 1];
+    if (previous !== undefined && before(event, previous)) ordered = false;
+    events.push(event);
   }
-  return events.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
+  return ordered ? events : events.sort((a, b) => (before(a, b) ? -1 : 1));
 }
+
+const before = (a: ProtocolEvent, b: ProtocolEvent): boolean =>
+  a.blockNumber === b.blockNumber ? a.logIndex < b.logIndex : a.blockNumber < b.blockNumber;

@@ -26,7 +26,7 @@ const pad = (value: bigint | number, width: number): string => value.toString().
 export const blockPart = (block: bigint | number): string => pad(block, 12);
 export const postPart = (postId: bigint | number): string => pad(postId, 20);
 export const positionPart = (block: bigint | number, logIndex: number): string => blockPart(block) + pad(logIndex, 6);
-export const addressPart = (address: string): string => address.toLowerCase().replace(/^0x/, "");
+export const addressPart = (address: string): string => (address.startsWith("0x") ? address.slice(2) : address).toLowerCase();
 /** Sorts larger amounts first: ascending order of `max - amount`. */
 export const rankPart = (amount: bigint): string => pad(MAX_UINT256 - amount, 78);
 export const amountFromRank = (rank: string): bigint => MAX_UINT256 - BigInt(rank);
