@@ -25,6 +25,7 @@ export const configSchema = z
     HTTP_HOST: z.string().min(1).default("127.0.0.1"),
     HTTP_PORT: int("HTTP_PORT", 0, 65_535, 8080),
     DATA_DIR: z.string().min(1).default("data/index"),
+    WEB_DIR: z.string().min(1).default("dist/web"),
     CONFIRMATIONS: int("CONFIRMATIONS", 0, 1_000, 0),
     REORG_WINDOW: int("REORG_WINDOW", 1, 10_000, 64),
     FINALITY_DEPTH: int("FINALITY_DEPTH", 0, 10_000, 0),

@@ -6,6 +6,7 @@
  *
  * `startServer` is also used by `npm start` (scripts/start.ts) and by the tests.
  */
+import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 
 import { pino, type Logger } from "pino";
@@ -93,7 +94,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
   const app = createApp({
     store, status, events: hub, registry, logger,
-    config: { chainId, contracts, maxPageSize: config.MAX_PAGE_SIZE, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, finalityDepth: config.FINALITY_DEPTH },
+    config: {
+      chainId, contracts, maxPageSize: config.MAX_PAGE_SIZE, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, finalityDepth: config.FINALITY_DEPTH,
+      rpcUrl: config.CHAIN_RPC_URL, ...(existsSync(config.WEB_DIR) ? { webDir: config.WEB_DIR } : {}),
+    },
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.HTTP_PORT, config.HTTP_HOST, (error?: Error) => (error ? reject(error) : resolve(s)));
@@ -102,6 +106,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const url = `http://${config.HTTP_HOST}:${port}`;
   const loop = follower.start().catch((error: unknown) => logger.error({ err: error }, "follower crashed"));
   logger.info({ url, chainId, rpc: config.CHAIN_RPC_URL, contract: contracts.PennyPost, dataDir: config.DATA_DIR }, "server listening");
+  if (!existsSync(config.WEB_DIR)) logger.warn({ webDir: config.WEB_DIR }, "web page not built (npm run build:web); serving the API only");
 
   let stopped: Promise<void> | undefined;
   return {

@@ -19,6 +19,7 @@ import { registerConfigRoutes } from "./routes/config.ts";
 import { registerLeaderboardRoutes } from "./routes/leaderboards.ts";
 import { registerOpsRoutes } from "./routes/ops.ts";
 import { registerPostRoutes } from "./routes/posts.ts";
+import { registerRpcRoutes } from "./routes/rpc.ts";
 import { registerStreamRoutes } from "./routes/stream.ts";
 
 export const BODY_LIMIT = "16kb";
@@ -40,7 +41,7 @@ export function createApp(given: AppDeps): Express {
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity: false }));
   if (deps.config.rateLimitPerMinute > 0) {
     app.use(
-      "/v1",
+      ["/v1", "/rpc"],
       rateLimit({
         windowMs: 60_000,
         limit: deps.config.rateLimitPerMinute,
@@ -59,6 +60,8 @@ export function createApp(given: AppDeps): Express {
   registerAuthorRoutes(app, deps);
   registerLeaderboardRoutes(app, deps);
   registerStreamRoutes(app, deps, metrics);
+  registerRpcRoutes(app, deps);
+  if (deps.config.webDir !== undefined) app.use(express.static(deps.config.webDir, { index: "index.html", maxAge: 0 }));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -27,6 +27,10 @@ export interface ApiConfig {
   finalityDepth: number;
   /** SSE heartbeat interval; default 15 000 ms. */
   streamHeartbeatMs?: number;
+  /** The chain's JSON-RPC URL that POST /rpc relays to (the page uses it); none: no relay. */
+  rpcUrl?: string;
+  /** Directory of the built web page, served at /; none: no page. */
+  webDir?: string;
   /** Express `trust proxy` setting, when the API runs behind a reverse proxy; default false. */
   trustProxy?: boolean | number | string;
 }

@@ -13,9 +13,11 @@ export const PROBLEMS = {
   method_not_allowed: { status: 405, title: "Method not allowed" },
   payload_too_large: { status: 413, title: "Payload too large" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  rpc_method_not_relayed: { status: 403, title: "JSON-RPC method not relayed" },
   rate_limited: { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal server error" },
   not_ready: { status: 503, title: "Not ready" },
+  chain_unavailable: { status: 502, title: "Chain unavailable" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof PROBLEMS;
