@@ -58,7 +58,7 @@ export function openApiDocument(config: ApiConfig): Json {
         "problem details with a stable `code`. Amounts are uint256 decimal strings.",
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
-    tags: [{ name: "read" }, { name: "ops" }],
+    tags: [{ name: "read" }, { name: "ops" }, { name: "chain" }],
     paths: {
       "/v1/posts": operation("listPosts", "Global feed, newest first", page, { "200": ok(list("PostView"), true), ...common }),
       "/v1/posts/{id}": operation("getPost", "One post with its stats", [param("PostId")], {
@@ -97,6 +97,23 @@ export function openApiDocument(config: ApiConfig): Json {
       "/status": ops("status", "The follower's status", json(ref("Status"))),
       "/metrics": ops("metrics", "Prometheus metrics", { "text/plain": { schema: { type: "string" } } }),
       "/openapi.json": ops("openapi", "This document", json({ type: "object" })),
+      "/rpc": {
+        post: {
+          operationId: "rpc",
+          summary: "Relays a JSON-RPC call (or a batch of up to 20) to the chain: reads, gas estimates and eth_sendRawTransaction only",
+          tags: ["chain"],
+          requestBody: { required: true, content: json({ oneOf: [{ type: "object" }, { type: "array", maxItems: 20, items: { type: "object" } }] }) },
+          responses: {
+            "200": { description: "The node's JSON-RPC answer, as is", content: json({}) },
+            "400": response("BadRequest"),
+            "403": problem("Method not relayed (code rpc_method_not_relayed)"),
+            "404": problem("This server relays no JSON-RPC (code not_found)"),
+            "413": problem("Body over 16 kB (code payload_too_large)"),
+            "429": response("RateLimited"),
+            "502": problem("The node does not answer (code chain_unavailable)"),
+          },
+        },
+      },
     },
     components: {
       schemas: componentSchemas(),
