@@ -82,7 +82,7 @@ describe("operations and config", () => {
       assert.equal(res.status, 200);
       assert.equal(res.body.openapi, "3.1.0");
       assert.deepEqual(Object.keys(res.body.paths).sort(), [
-        "/health", "/metrics", "/openapi.json", "/ready", "/status", "/v1/authors/{address}", "/v1/authors/{address}/posts",
+        "/health", "/metrics", "/openapi.json", "/ready", "/rpc", "/status", "/v1/authors/{address}", "/v1/authors/{address}/posts",
         "/v1/config", "/v1/leaderboards/authors", "/v1/leaderboards/posts", "/v1/posts", "/v1/posts/{id}",
         "/v1/posts/{id}/replies", "/v1/posts/{id}/tips", "/v1/stream",
       ]);
