@@ -4,8 +4,9 @@
  *  1. a local chain (Hardhat's EDR behind `hardhat node`) with JSON-RPC on 127.0.0.1:8545,
  *     unless CHAIN_RPC_URL names a node to follow instead;
  *  2. the contracts, deployed with Ignition (deployments/<network>.json);
- *  3. the indexer and the HTTP API (server/main.ts) on 127.0.0.1:8080;
- *  4. prints where everything is; Ctrl-C stops it all.
+ *  3. the web page, built with Vite into dist/web (skipped with SKIP_WEB_BUILD=1);
+ *  4. the indexer, the HTTP API and the page (server/main.ts) on 127.0.0.1:8080;
+ *  5. prints where everything is; Ctrl-C stops it all.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
@@ -24,6 +25,7 @@ const DEV_MNEMONIC = "test test test test test test test test test test test jun
 const LOG_DIR = "data";
 /** The hardhat binary itself (not npx), so that stopping it stops the chain. */
 const HARDHAT = "node_modules/.bin/hardhat";
+const VITE = "node_modules/.bin/vite";
 
 const children: ChildProcess[] = [];
 let server: RunningServer | undefined;
@@ -68,6 +70,8 @@ async function main(): Promise<void> {
     networkName = "localhost";
     await run(HARDHAT, ["run", "scripts/deploy.ts", "--network", networkName]);
   }
+
+  if (process.env.SKIP_WEB_BUILD !== "1") await run(VITE, ["build", "--config", "web/vite.config.ts", "--logLevel", "warn"]);
 
   const deploymentFile = process.env.DEPLOYMENT_FILE ?? deploymentPath(networkName);
   const deployment = await readDeployment(deploymentFile);

@@ -1,0 +1,127 @@
+/**
+ * Tip a post in ETH or in an accepted token: presets and a custom amount, the author's share after
+ * the protocol fee, a balance check before anything is signed, and for tokens an approval first
+ * when PennyPost's allowance is short.
+ */
+import { parseEventLogs, parseUnits, type Address, type TransactionReceipt } from "viem";
+
+import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/abi.ts";
+import type { PostRecord } from "./api.ts";
+import type { Ctx } from "./context.ts";
+import { h, replace, uid } from "./dom.ts";
+import { PageError } from "./errors.ts";
+import { ETH, type AssetInfo } from "./format.ts";
+import { Progress, requireWallet, runAction, sendContractTx } from "./tx.ts";
+
+type TokenError = Extract<(typeof pennyTestTokenAbi)[number], { type: "error" }>;
+/** PennyPost's ABI plus the token's errors, so a revert inside the token is decoded too. */
+const tipAbi = [...pennyPostAbi, ...pennyTestTokenAbi.filter((item): item is TokenError => item.type === "error")];
+
+/** The amount in the asset's smallest unit; PageError invalid_amount when it is not a positive number. */
+export function parseAmount(text: string, info: AssetInfo): bigint {
+  const trimmed = text.trim();
+  if (!/^\d*\.?\d+$|^\d+\.$/.test(trimmed)) throw new PageError("invalid_amount", `Enter an amount in ${info.symbol}, for example ${info.presets[0]}.`);
+  const [, fraction = ""] = trimmed.split(".");
+  if (fraction.length > info.decimals) throw new PageError("invalid_amount", `${info.symbol} has at most ${info.decimals} decimals.`);
+  const amount = parseUnits(trimmed, info.decimals);
+  if (amount === 0n) throw new PageError("invalid_amount", "A tip must be more than zero.");
+  return amount;
+}
+
+export function tipForm(ctx: Ctx, post: Pick<PostRecord, "id" | "author">, signal: AbortSignal): HTMLFormElement {
+  const assets = ctx.tipAssets();
+  let asset: AssetInfo = assets[0];
+  const amountId = uid("tip-amount");
+  const hintId = uid("tip-hint");
+  const amountLabel = h("label", { for: amountId });
+  const amountInput = h("input", { id: amountId, name: "amount", type: "text", inputmode: "decimal", autocomplete: "off", "aria-describedby": hintId, class: "input" });
+  const hint = h("p", { id: hintId, class: "hint" });
+  const presets = h("div", { class: "presets", role: "group", "aria-label": "Preset amounts" });
+  const button = h("button", { type: "submit", class: "button button--primary" }, "Send tip");
+  const progress = new Progress(`Tip progress for post #${post.id}`);
+  const radioName = uid("tip-asset");
+
+  const showHint = () => {
+    const bps = ctx.config.tipFeeBps;
+    let share = "";
+    try {
+      const amount = parseAmount(amountInput.value, asset);
+      share = ` The author receives ${ctx.assets.format(asset.address, amount - (amount * BigInt(bps)) / 10_000n)}.`;
+    } catch {
+      // no valid amount yet
+    }
+    hint.textContent = `A ${bps / 100}% protocol fee goes to the treasury.${share}`;
+    for (const preset of presets.querySelectorAll<HTMLButtonElement>("button")) preset.setAttribute("aria-pressed", String(preset.value === amountInput.value.trim()));
+  };
+  const chooseAsset = (info: AssetInfo) => {
+    asset = info;
+    amountLabel.textContent = `Amount in ${info.symbol}`;
+    replace(presets, info.presets.map((value) => {
+      const preset = h("button", { type: "button", class: "button button--chip", value, "aria-pressed": "false" }, `${value} ${info.symbol}`);
+      preset.addEventListener("click", () => {
+        amountInput.value = value;
+        showHint();
+      });
+      return preset;
+    }));
+    amountInput.value = "";
+    showHint();
+  };
+  amountInput.addEventListener("input", showHint);
+  ctx.on((event) => event.type === "config" && showHint(), signal);
+
+  const choices = assets.map((info, i) => {
+    const id = uid("tip-asset");
+    const radio = h("input", { type: "radio", name: radioName, id, value: info.address, checked: i === 0 });
+    radio.addEventListener("change", () => radio.checked && chooseAsset(info));
+    return h("span", { class: "choice" }, radio, h("label", { for: id }, info.symbol));
+  });
+  chooseAsset(asset);
+
+  const form = h("form", { class: "tip-form", novalidate: true },
+    h("fieldset", { class: "tip-form__fields" },
+      h("legend", {}, `Tip post #${post.id}`),
+      h("div", { class: "choices", role: "radiogroup", "aria-label": "Asset" }, choices),
+      presets,
+      h("div", { class: "field" }, amountLabel, amountInput),
+      hint),
+    h("div", { class: "compose__actions" }, button),
+    progress.element);
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void runAction(ctx, button, progress, async () => {
+      const info = asset;
+      const amount = parseAmount(amountInput.value, info);
+      const wallet = requireWallet(ctx);
+      const me = wallet.address;
+      const pennyPost = ctx.config.contracts.PennyPost;
+      const postId = BigInt(post.id);
+      const shown = ctx.assets.format(info.address, amount);
+      let receipt: TransactionReceipt;
+
+      if (info.address === ETH) {
+        const balance = await ctx.reader.getBalance({ address: me });
+        if (balance < amount) throw new PageError("insufficient_funds", `Not enough ETH: this account has ${ctx.assets.format(ETH, balance, 6)} and the tip needs ${shown} plus gas.`);
+        receipt = await sendContractTx(ctx, wallet, progress, { address: pennyPost, abi: tipAbi, functionName: "tip", args: [postId], value: amount });
+      } else {
+        const token = info.address as Address;
+        const [balance, allowance] = await Promise.all([
+          ctx.reader.readContract({ address: token, abi: pennyTestTokenAbi, functionName: "balanceOf", args: [me] }),
+          ctx.reader.readContract({ address: token, abi: pennyTestTokenAbi, functionName: "allowance", args: [me, pennyPost] }),
+        ]);
+        if (balance < amount) throw new PageError("insufficient_funds", `Not enough ${info.symbol}: this account has ${ctx.assets.format(token, balance, 4)} and the tip needs ${shown}.`);
+        if (allowance < amount) {
+          progress.begin(`Step 1 of 2: allow PennyPost to take ${shown}`);
+          await sendContractTx(ctx, wallet, progress, { address: token, abi: pennyTestTokenAbi, functionName: "approve", args: [pennyPost, amount] });
+          progress.begin(`Step 2 of 2: tip ${shown}`);
+        }
+        receipt = await sendContractTx(ctx, wallet, progress, { address: pennyPost, abi: tipAbi, functionName: "tipToken", args: [postId, token, amount] });
+      }
+      const [tipped] = parseEventLogs({ abi: pennyPostAbi, eventName: "Tipped", logs: receipt.logs });
+      const credited = tipped === undefined ? "" : `; the author is credited ${ctx.assets.format(info.address, tipped.args.amount - tipped.args.fee)}`;
+      progress.succeed(`Tipped ${shown}${credited}.`);
+    });
+  });
+  return form;
+}
