@@ -50,9 +50,11 @@ export async function startAnvil(): Promise<Anvil> {
     accounts,
     wallet: (i) => createWalletClient({ account: accounts[i], chain: foundry, transport: http(url) }),
     rpc: (method, params = []) => client.request({ method: method as never, params: params as never }),
+    // SIGTERM: node_modules/.bin/anvil is a Node wrapper that forwards SIGTERM to the anvil
+    // binary, but cannot forward SIGKILL (that would leave the real anvil running).
     stop: () => new Promise((resolve) => {
       child.once("exit", () => resolve());
-      child.kill("SIGKILL");
+      child.kill("SIGTERM");
     }),
   };
 }
