@@ -7,6 +7,8 @@ import hardhatViem from "@nomicfoundation/hardhat-viem";
 import hardhatViemAssertions from "@nomicfoundation/hardhat-viem-assertions";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import { pennyPostTasks } from "./tasks/definitions.ts";
+
 // solc cannot be downloaded on these machines: the `solc` npm package ships the official
 // WebAssembly build, and Hardhat runs it as solc-js. The version must equal the installed package.
 const SOLC_VERSION = "0.8.37";
@@ -19,6 +21,7 @@ export default defineConfig({
     hardhatMocha,
     hardhatIgnitionViem,
   ],
+  tasks: pennyPostTasks,
   solidity: {
     profiles: {
       default: {

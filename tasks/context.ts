@@ -1,0 +1,182 @@
+/**
+ * What every `pennypost` command starts from: the network connection and the deployment on it
+ * (deployments/<network>.json), the account that signs (`--from`), the HTTP API (`--api`), and
+ * the one place where a failure becomes a one-line message and a non-zero exit.
+ */
+import { existsSync } from "node:fs";
+import { styleText } from "node:util";
+
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import type { NetworkConnection } from "hardhat/types/network";
+import type { Result } from "hardhat/types/utils";
+import { errorResult, successfulResult } from "hardhat/utils/result";
+import type { PublicClient, WalletClient } from "@nomicfoundation/hardhat-viem/types";
+import { getAddress, type Address } from "viem";
+
+import { deploymentPath, readDeployment, type Deployment } from "../lib/deployment.ts";
+import { CliError, explainError } from "./errors.ts";
+import { assetBook, explainContext, type AssetBook } from "./format.ts";
+
+/** The test token's symbol and decimals (contracts/tokens/PennyTestToken.sol). */
+export const TEST_TOKEN = { symbol: "PPTEST", decimals: 18 } as const;
+
+/** State a command builds up that the error message may need (how to name amounts). */
+export interface Session {
+  book: AssetBook;
+  /** The ERC-20 the command moves, for ERC-6093 errors, which do not name their token. */
+  token?: Address;
+  /** The account that signs, once known. */
+  account?: Address;
+  cleanup: Array<() => Promise<void>>;
+}
+
+/**
+ * Runs a command. A failure the user can act on (bad argument, missing deployment, contract
+ * revert, API down) is printed as one line on stderr and returned as a failed Result, which makes
+ * Hardhat exit with code 1 without a stack trace. Anything else is a bug: it is rethrown for
+ * Hardhat to print with its stack.
+ */
+export async function runCommand(body: (session: Session) => Promise<void>): Promise<Result<undefined, string>> {
+  const session: Session = { book: assetBook(), cleanup: [] };
+  try {
+    await body(session);
+    return successfulResult();
+  } catch (error) {
+    const message = explainError(error, { ...explainContext(session.book, session.token), account: session.account });
+    if (message === undefined) throw error;
+    console.error(`${styleText(["red", "bold"], "Error:", { stream: process.stderr })} ${message}`);
+    return errorResult(message);
+  } finally {
+    for (const close of session.cleanup.reverse()) await close().catch(() => undefined);
+  }
+}
+
+export interface ChainOptions {
+  from: number;
+  deployment?: string;
+}
+
+export interface Chain {
+  networkName: string;
+  deployment: Deployment;
+  deploymentFile: string;
+  publicClient: PublicClient;
+  wallet: WalletClient;
+  account: Address;
+  pennyPost: Address;
+  testToken?: Address;
+}
+
+/** Connects to `--network`, checks the deployment file against it, picks the `--from` account. */
+export async function openChain(hre: HardhatRuntimeEnvironment, session: Session, options: ChainOptions): Promise<Chain> {
+  const connection: NetworkConnection = await hre.network.create();
+  session.cleanup.push(() => connection.close());
+  const { networkName, networkConfig } = connection;
+  if (networkConfig.type === "edr-simulated") {
+    throw new CliError(
+      `network "${networkName}" is Hardhat's in-process chain, which starts empty for every command: ` +
+        "add --network localhost (the node npm start runs) or another network from hardhat.config.ts",
+    );
+  }
+  const deploymentFile = options.deployment ?? deploymentPath(networkName);
+  if (!existsSync(deploymentFile)) {
+    throw new CliError(
+      `no deployment file at ${deploymentFile}: deploy PennyPost to network "${networkName}" first ` +
+        `(npm run deploy -- --network ${networkName}; npm start does it for localhost), or give the file with --deployment`,
+    );
+  }
+  let deployment: Deployment;
+  try {
+    deployment = await readDeployment(deploymentFile);
+  } catch (error) {
+    // One line: zod's report of an invalid file spans several.
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ");
+    throw new CliError(reason.includes(deploymentFile) ? reason : `${deploymentFile}: ${reason}`);
+  }
+  // A missing configuration variable (PENNYPOST_RPC_URL) throws here, and Hardhat says which one.
+  const url = await networkConfig.url.get();
+  let publicClient: PublicClient;
+  let chainId: number;
+  try {
+    publicClient = await connection.viem.getPublicClient();
+    chainId = await publicClient.getChainId();
+  } catch {
+    const start = networkName === "localhost" ? "start it with npm start" : "start it or fix the network's URL";
+    throw new CliError(`no JSON-RPC node answers at ${url} (network "${networkName}"); ${start}, or choose another --network`);
+  }
+  if (chainId !== deployment.chainId) {
+    throw new CliError(`${deploymentFile} is for chain ${deployment.chainId}, but network "${networkName}" is chain ${chainId}; choose the matching --network or deploy: npm run deploy -- --network ${networkName}`);
+  }
+  const pennyPost = deployment.contracts.PennyPost as Address;
+  const code = await publicClient.getCode({ address: pennyPost });
+  if (code === undefined || code === "0x") {
+    throw new CliError(
+      `no contract at ${pennyPost} on network "${networkName}" (a local node starts empty each time, so ${deploymentFile} may be from an earlier run); ` +
+        `deploy again: npm run deploy -- --network ${networkName}`,
+    );
+  }
+  const wallets = await connection.viem.getWalletClients();
+  if (wallets.length === 0) throw new CliError(`network "${networkName}" has no accounts to send from; configure accounts for it in hardhat.config.ts`);
+  if (!Number.isSafeInteger(options.from) || options.from < 0 || options.from >= wallets.length) {
+    throw new CliError(`--from ${options.from} is not an account of network "${networkName}": it has ${wallets.length} (--from 0 to ${wallets.length - 1})`);
+  }
+  const wallet = wallets[options.from];
+  const account = getAddress(wallet.account.address);
+  session.account = account;
+  const testToken = deployment.contracts.PennyTestToken as Address | undefined;
+  if (testToken !== undefined) session.book.set(testToken.toLowerCase(), TEST_TOKEN);
+  return { networkName, deployment, deploymentFile, publicClient, wallet, account, pennyPost, testToken };
+}
+
+/** The indexer's HTTP API (server/api). */
+export interface Api {
+  url: string;
+  /** `data` of a 2xx answer; undefined for a 404; a CliError for anything else. */
+  get: <T>(path: string) => Promise<{ data: T; page?: { next: string | null } } | undefined>;
+}
+
+export function openApi(url: string): Api {
+  let base: URL;
+  try {
+    base = new URL(url);
+  } catch {
+    throw new CliError(`--api must be the API's URL, such as http://127.0.0.1:8080, not "${url}"`);
+  }
+  if (base.protocol !== "http:" && base.protocol !== "https:") throw new CliError(`--api must be an http(s) URL, not "${url}"`);
+  const root = base.href.replace(/\/$/, "");
+  return {
+    url: root,
+    async get<T>(path: string) {
+      let response: Response;
+      try {
+        response = await fetch(`${root}${path}`, { signal: AbortSignal.timeout(10_000), headers: { accept: "application/json" } });
+      } catch {
+        throw new CliError(`the PennyPost API does not answer at ${root}; start it with npm start, or give its address with --api <url>`);
+      }
+      if (response.status === 404) return undefined;
+      const body = (await response.json().catch(() => undefined)) as { data?: T; page?: { next: string | null }; detail?: string; code?: string } | undefined;
+      if (!response.ok || body?.data === undefined) {
+        const why = body?.detail ?? body?.code ?? response.statusText;
+        throw new CliError(`the API at ${root} answered ${response.status} to GET ${path}: ${why}`);
+      }
+      return { data: body.data, page: body.page };
+    },
+  };
+}
+
+/** The part of GET /v1/config the CLI reads. */
+export interface ApiConfig {
+  contracts: { PennyPost: string; PennyTestToken?: string };
+  maxPageSize: number;
+}
+
+/**
+ * Reads GET /v1/config and names the API's test token PPTEST in `book`, so that amounts in it
+ * print as such; other tokens print as units of their address.
+ */
+export async function addApiAssets(api: Api, book: AssetBook): Promise<ApiConfig | undefined> {
+  const config = (await api.get<ApiConfig>("/v1/config"))?.data;
+  const testToken = config?.contracts.PennyTestToken;
+  if (testToken !== undefined) book.set(testToken.toLowerCase(), TEST_TOKEN);
+  return config;
+}

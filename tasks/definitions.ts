@@ -1,0 +1,93 @@
+/**
+ * The `pennypost` command line, as Hardhat 3 tasks: `npx hardhat pennypost <command> --network <name>`.
+ * Only the definitions live here (hardhat.config.ts imports them); each action is a file of its own,
+ * loaded when its command runs.
+ */
+import { emptyTask, task } from "hardhat/config";
+import { ArgumentType } from "hardhat/types/arguments";
+import type { TaskDefinition } from "hardhat/types/tasks";
+
+export const DEFAULT_API_URL = "http://127.0.0.1:8080";
+
+const FROM = {
+  name: "from",
+  description: "Index of the network's account that signs (0 is the first)",
+  type: ArgumentType.INT,
+  defaultValue: 0,
+} as const;
+const DEPLOYMENT = {
+  name: "deployment",
+  description: "Deployment file to use instead of deployments/<network>.json",
+  type: ArgumentType.FILE_WITHOUT_DEFAULT,
+  defaultValue: undefined,
+} as const;
+const API = {
+  name: "api",
+  description: "URL of the PennyPost API (the indexer started by npm start)",
+  type: ArgumentType.STRING,
+  defaultValue: DEFAULT_API_URL,
+} as const;
+const TEXT = {
+  name: "text",
+  description: "The post's text (UTF-8, 1 to 1,024 bytes)",
+  type: ArgumentType.STRING_WITHOUT_DEFAULT,
+  defaultValue: undefined,
+} as const;
+
+export const pennyPostTasks: TaskDefinition[] = [
+  emptyTask("pennypost", "Post, reply, tip, withdraw and read the feed of PennyPost").build(),
+
+  task(["pennypost", "post"], "Publish a post, paying the current posting fee")
+    .addOption(TEXT)
+    .addOption(FROM)
+    .addOption(DEPLOYMENT)
+    .setAction(() => import("./post.ts"))
+    .build(),
+
+  task(["pennypost", "reply"], "Reply to a post, paying the current posting fee")
+    .addOption({ name: "parent", description: "Id of the post to reply to", type: ArgumentType.BIGINT, defaultValue: 0n })
+    .addOption(TEXT)
+    .addOption(FROM)
+    .addOption(DEPLOYMENT)
+    .setAction(() => import("./reply.ts"))
+    .build(),
+
+  task(["pennypost", "tip"], "Tip a post in ETH, or in an accepted ERC-20 token with --token")
+    .addOption({ name: "post", description: "Id of the post to tip", type: ArgumentType.BIGINT, defaultValue: 0n })
+    .addOption({
+      name: "amount",
+      description: "Amount as a decimal in ETH or in whole tokens, e.g. 0.001",
+      type: ArgumentType.STRING_WITHOUT_DEFAULT,
+      defaultValue: undefined,
+    })
+    .addOption({
+      name: "token",
+      description: "Tip in this ERC-20 instead of ETH: its address, or PPTEST for the local test token",
+      type: ArgumentType.STRING_WITHOUT_DEFAULT,
+      defaultValue: undefined,
+    })
+    .addOption(FROM)
+    .addOption(DEPLOYMENT)
+    .setAction(() => import("./tip.ts"))
+    .build(),
+
+  task(["pennypost", "withdraw"], "Withdraw everything the account is owed in one asset")
+    .addOption({ name: "asset", description: "ETH, PPTEST or a token address", type: ArgumentType.STRING, defaultValue: "ETH" })
+    .addOption(FROM)
+    .addOption(DEPLOYMENT)
+    .setAction(() => import("./withdraw.ts"))
+    .build(),
+
+  task(["pennypost", "feed"], "Print the newest posts, from the PennyPost API")
+    .addOption({ name: "limit", description: "How many posts", type: ArgumentType.INT, defaultValue: 20 })
+    .addOption({ name: "author", description: "Only this author's posts (an address)", type: ArgumentType.STRING_WITHOUT_DEFAULT, defaultValue: undefined })
+    .addOption(API)
+    .setAction(() => import("./feed.ts"))
+    .build(),
+
+  task(["pennypost", "show"], "Print one post with its tips, from the PennyPost API")
+    .addOption({ name: "post", description: "Id of the post", type: ArgumentType.BIGINT, defaultValue: 0n })
+    .addOption(API)
+    .setAction(() => import("./show.ts"))
+    .build(),
+];

@@ -1,0 +1,87 @@
+/**
+ * `pennypost tip --post <id> --amount <decimal> [--token <address|PPTEST>]`: tips a post in ETH,
+ * or in an accepted ERC-20 (approving PennyPost first when the allowance is short).
+ */
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { parseEventLogs, type TransactionReceipt } from "viem";
+
+import { pennyPostAbi, pennyTestTokenAbi } from "../lib/abi.ts";
+import { resolveAsset, type Asset } from "./assets.ts";
+import { openChain, runCommand, type Chain, type Session } from "./context.ts";
+import { CliError, pennyPostErrorMessage, tokenErrorMessage } from "./errors.ts";
+import { ETH, explainContext, formatAmount, gasLine, parseAmount, requirePostId, table } from "./format.ts";
+import { transact } from "./transact.ts";
+
+interface TipArguments {
+  post: bigint;
+  amount: string | undefined;
+  token: string | undefined;
+  from: number;
+  deployment: string | undefined;
+}
+
+export default async function tipAction(args: TipArguments, hre: HardhatRuntimeEnvironment) {
+  return runCommand(async (session) => {
+    const postId = requirePostId(args.post, "--post");
+    if (args.token === undefined) parseAmount(args.amount, 18, "ETH"); // bad input fails before connecting
+    if (args.token?.trim() === "") throw new CliError("--token must be a token address or PPTEST");
+    const chain = await openChain(hre, session, args);
+    const receipt = args.token === undefined
+      ? await tipEth(chain, postId, parseAmount(args.amount, 18, "ETH"))
+      : await tipToken(chain, session, postId, args.token, args.amount);
+    const [tipped] = parseEventLogs({ abi: pennyPostAbi, eventName: "Tipped", logs: receipt.logs });
+    const { asset, amount, fee, author } = tipped.args;
+    console.log(table([
+      ["tipped", `post #${tipped.args.postId}`],
+      ["amount", formatAmount(session.book, asset, amount)],
+      ["author", `${author} (credited ${formatAmount(session.book, asset, amount - fee)})`],
+      ["fee", formatAmount(session.book, asset, fee)],
+      ["tx", receipt.transactionHash],
+      ["block", String(receipt.blockNumber)],
+      ["gas used", gasLine(receipt.gasUsed)],
+    ]));
+  });
+}
+
+function tipEth(chain: Chain, postId: bigint, value: bigint): Promise<TransactionReceipt> {
+  return transact(chain, (blockNumber) =>
+    chain.publicClient.simulateContract({
+      address: chain.pennyPost, abi: pennyPostAbi, functionName: "tip", args: [postId], value, account: chain.wallet.account, blockNumber,
+    }),
+  );
+}
+
+async function tipToken(chain: Chain, session: Session, postId: bigint, tokenText: string, amountText: string | undefined): Promise<TransactionReceipt> {
+  const token: Asset = await resolveAsset(chain, session, tokenText, "--token");
+  if (token.address === ETH) throw new CliError("to tip in ETH, leave out --token");
+  session.token = token.address;
+  const amount = parseAmount(amountText, token.decimals, token.symbol);
+  const ctx = explainContext(session.book, token.address);
+  const pennyPost = { address: chain.pennyPost, abi: pennyPostAbi } as const;
+  const erc20 = { address: token.address, abi: pennyTestTokenAbi } as const;
+  // Checked before approving, so that a tip that cannot succeed costs no approval transaction.
+  const [paused, postCount, accepted, balance, allowance] = await Promise.all([
+    chain.publicClient.readContract({ ...pennyPost, functionName: "paused" }),
+    chain.publicClient.readContract({ ...pennyPost, functionName: "postCount" }),
+    chain.publicClient.readContract({ ...pennyPost, functionName: "isTokenAccepted", args: [token.address] }),
+    chain.publicClient.readContract({ ...erc20, functionName: "balanceOf", args: [chain.account] }),
+    chain.publicClient.readContract({ ...erc20, functionName: "allowance", args: [chain.account, chain.pennyPost] }),
+  ]);
+  if (paused) throw new CliError(pennyPostErrorMessage("EnforcedPause", [], ctx));
+  if (postId > postCount) throw new CliError(pennyPostErrorMessage("PennyPostUnknownPost", [postId], ctx));
+  if (!accepted) throw new CliError(pennyPostErrorMessage("PennyPostTokenNotAccepted", [token.address], ctx));
+  if (balance < amount) throw new CliError(tokenErrorMessage("ERC20InsufficientBalance", [chain.account, balance, amount], ctx));
+  if (allowance < amount) {
+    const approval = await transact(chain, (blockNumber) =>
+      chain.publicClient.simulateContract({
+        ...erc20, functionName: "approve", args: [chain.pennyPost, amount], account: chain.wallet.account, blockNumber,
+      }),
+    );
+    console.log(table([["approved", `${formatAmount(session.book, token.address, amount)} for PennyPost (tx ${approval.transactionHash})`]]));
+  }
+  return transact(chain, (blockNumber) =>
+    chain.publicClient.simulateContract({
+      ...pennyPost, functionName: "tipToken", args: [postId, token.address, amount], account: chain.wallet.account, blockNumber,
+    }),
+  );
+}
