@@ -87,7 +87,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       chainHead: s.chainHead, indexedBlock: indexed, indexedHash: s.cursor?.hash ?? null,
       lag: s.chainHead !== null && indexed !== null ? Math.max(0, s.chainHead - indexed) : null,
       lastReorgDepth: s.lastReorgDepth, reorgs: s.reorgs, eventsPerSecond: Math.round(s.eventsPerSecond * 10) / 10,
-      ready: everCaughtUp && s.haltReason === null, haltReason: s.haltReason,
+      ready: everCaughtUp && s.haltReason === null && !s.failing, haltReason: s.haltReason ?? (s.failing ? "the chain's node has not answered usefully for the last polls" : null),
       finalizedBlock: s.chainHead === null ? null : s.chainHead - config.FINALITY_DEPTH,
     };
   };

@@ -36,7 +36,7 @@ const decoders: Record<string, Decoder> = {
     const author = address(topicWord(topics[2]));
     const offset = small(word(words, 1));
     const length = small(word(words, 2));
-    if (author === undefined || offset !== 0x40 || 3 * WORD + length * 2 > words.length) return undefined;
+    if (author === undefined || offset !== 0x40 || length < 0 || 3 * WORD + length * 2 > words.length) return undefined;
     const content = Buffer.from(words.slice(3 * WORD, 3 * WORD + length * 2), "hex").toString("utf8");
     return {
       ...position, kind: "Posted", postId: uint(topics[1].slice(2)), author, parentId: uint(topics[3].slice(2)), fee: uint(word(words, 0)), content,

@@ -4,12 +4,15 @@
  * parentHash; on a mismatch it walks back to the common ancestor and undoes the blocks above it.
  * A reorg deeper than the window halts ingestion (status().haltReason says why).
  */
+import { setTimeout as sleep } from "node:timers/promises";
+
 import type { Logger } from "pino";
 import type { PublicClient } from "viem";
 
 import type { Cursor, Hex, IndexedBlock, ProtocolEvent } from "../domain.ts";
 import { DeepReorgError, NonRetryableError, RetryableError } from "../errors.ts";
-import { createIngestor, ingestBlocks, readCursor, revertTo, storedBlockHash } from "../ingest/apply.ts";
+import { createIngestor, ingestBlocks, readCursor, revertTo, storedBlockHash, type BlockRecord } from "../ingest/apply.ts";
+import { keys } from "../store/keys.ts";
 import type { LevelStore } from "../store/level-store.ts";
 import { decodeLogs } from "./decode.ts";
 
@@ -38,6 +41,8 @@ export interface FollowerStatus {
   reorgs: number;
   eventsPerSecond: number;
   caughtUp: boolean;
+  /** The last polls all failed (node unreachable, or answers that cannot be used). */
+  failing: boolean;
   haltReason: string | null;
 }
 
@@ -60,6 +65,8 @@ export interface FollowerDeps {
 }
 
 const RATE_WINDOW_MS = 10_000;
+/** Consecutive failed polls after which the follower reports itself failing (/ready 503). */
+const FAILURES_BEFORE_NOT_READY = 3;
 
 export function createFollower({ client, store, logger, config, hooks = {} }: FollowerDeps): Follower {
   const controller = new AbortController();
@@ -67,7 +74,7 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
   let running: Promise<void> | undefined;
   let checkedHead = false;
   const state: FollowerStatus = {
-    chainHead: null, cursor: null, lastReorgDepth: 0, reorgs: 0, eventsPerSecond: 0, caughtUp: false, haltReason: null,
+    chainHead: null, cursor: null, lastReorgDepth: 0, reorgs: 0, eventsPerSecond: 0, caughtUp: false, failing: false, haltReason: null,
   };
   const recent: { at: number; events: number }[] = [];
 
@@ -91,13 +98,21 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
     hooks.onCommit?.(result.events, result.cursor);
   }
 
-  /** Walks back from the cursor to the newest block whose stored hash the chain still has. */
+  /**
+   * Walks back from the cursor to the newest block whose stored hash the chain still has, and
+   * undoes the blocks above it. Only blocks with hash and undo records can be undone: the walk
+   * stops at the first block without them (the cursor included), and the ancestor may be the
+   * parent of the oldest recorded block (its parentHash is stored for that).
+   */
   async function repair(cursor: Cursor): Promise<number> {
-    const lowest = Math.max(cursor.number - config.reorgWindow + 1, 0);
-    for (let n = cursor.number; n >= lowest; n--) {
-      const stored = await storedBlockHash(store, n, cursor);
-      if (stored === undefined) break;
+    let parentOfOldest: { number: number; hash: Hex } | undefined;
+    for (let n = cursor.number; n >= 0; n--) {
+      const record = await store.get<BlockRecord>(keys.block(n));
       const onChain = await header(n);
+      // The cursor's own hash is always known: enough to see that nothing changed (depth 0).
+      const known = n === cursor.number ? cursor.hash : n === parentOfOldest?.number ? parentOfOldest.hash : undefined;
+      const stored = record?.hash ?? known;
+      if (stored === undefined) break;
       if (onChain !== undefined && onChain.hash === stored) {
         const depth = await revertTo(store, { number: n, hash: stored });
         if (depth === 0) return 0;
@@ -108,10 +123,12 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
         hooks.onReorg?.(depth);
         return depth;
       }
+      if (record === undefined) break;
+      parentOfOldest = { number: n - 1, hash: record.parentHash };
     }
     throw new DeepReorgError(
       `reorg deeper than the window of ${config.reorgWindow} blocks below block ${cursor.number}: the index must be rebuilt (delete the data directory)`,
-      cursor.number - lowest + 1,
+      config.reorgWindow,
     );
   }
 
@@ -155,7 +172,9 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
       // The logs must come from the blocks we hold headers for; otherwise the range moved under us.
       const consistent = byNumber.has(to) && logs.every((log) => byNumber.get(Number(log.blockNumber))?.hash === log.blockHash);
       if (!consistent) {
+        if (controller.signal.aborted) throw new RetryableError("stopped while the log range was moving");
         logger.info({ from, to }, "log range changed while reading; retrying");
+        await sleep(config.pollIntervalMs, undefined, { signal: controller.signal }).catch(() => {});
         continue;
       }
       const blocks = [...byNumber.values()].sort((a, b) => Number(a.number - b.number));
@@ -194,22 +213,22 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
     }
   }
 
-  /** The next block after the cursor, checked against it. */
-  async function realtime(cursor: Cursor | undefined, number: number): Promise<void> {
+  /** The next block after the cursor, checked against it; false when the node has no such block yet. */
+  async function realtime(cursor: Cursor | undefined, number: number): Promise<boolean> {
     const block = await header(number);
-    if (block === undefined) return;
+    if (block === undefined) return false;
     if (cursor !== undefined && block.parentHash !== cursor.hash) {
-      // The cursor block still being canonical means the node serves blocks that do not link up.
-      if ((await repair(cursor)) === 0) {
-        throw new RetryableError(`block ${number} does not link to block ${cursor.number} on this node (parentHash mismatch)`);
-      }
-      return;
+      // The cursor still being canonical means the node serves blocks that do not link up (EDR's
+      // hardhat_mine leaves a zero parentHash in the blocks it reserves): accept the block.
+      if ((await repair(cursor)) !== 0) return true;
+      logger.warn({ block: number, parentHash: block.parentHash, cursor: cursor.hash }, "block does not link to the cursor, which is still canonical; accepted");
     }
     const logs = await client.getLogs({ address: config.address, blockHash: block.hash });
     const events = decodeLogs(logs, block.timestamp);
     const result = await ingestBlocks(store, [block], events, config.reorgWindow, state.chainHead ?? undefined);
     if (events.length > 0) logger.debug({ block: number, events: events.length }, "ingested block");
     commit(result);
+    return true;
   }
 
   async function syncOnce(): Promise<void> {
@@ -238,8 +257,16 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
         }
         state.caughtUp = false;
         const backfillTo = target - config.reorgWindow;
-        if (next <= backfillTo) await backfill(next, backfillTo);
-        else await realtime(cursor, next);
+        if (next <= backfillTo) {
+          // The head may have jumped past a reorg of the blocks we hold: check before going on.
+          if (cursor !== undefined && !(await verifyCursor(cursor, head))) {
+            cursor = await readCursor(store);
+            continue;
+          }
+          await backfill(next, backfillTo);
+        } else if (!(await realtime(cursor, next))) {
+          return; // the node does not serve the block yet: try again at the next poll
+        }
         cursor = await readCursor(store);
       }
     } catch (error) {
@@ -263,11 +290,9 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
         failures += 1;
         logger.warn({ err: error, failures }, "chain read failed; retrying");
       }
+      state.failing = failures >= FAILURES_BEFORE_NOT_READY;
       const wait = failures === 0 ? config.pollIntervalMs : Math.min(30_000, config.pollIntervalMs * 2 ** failures);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        controller.signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
-      });
+      await sleep(wait, undefined, { signal: controller.signal }).catch(() => {});
     }
   }
 

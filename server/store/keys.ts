@@ -28,7 +28,7 @@ export const postPart = (postId: bigint | number): string => pad(postId, 20);
 export const positionPart = (block: bigint | number, logIndex: number): string => blockPart(block) + pad(logIndex, 6);
 export const addressPart = (address: string): string => (address.startsWith("0x") ? address.slice(2) : address).toLowerCase();
 /** Sorts larger amounts first: ascending order of `max - amount`. */
-export const rankPart = (amount: bigint): string => pad(MAX_UINT256 - amount, 78);
+export const rankPart = (amount: bigint): string => pad(amount >= MAX_UINT256 ? 0n : MAX_UINT256 - amount, 78);
 export const amountFromRank = (rank: string): bigint => MAX_UINT256 - BigInt(rank);
 
 export const keys = {

@@ -76,6 +76,30 @@ describe("follower (anvil)", () => {
     await store.close();
   });
 
+  it("repairs a reorg found only after the head jumped past the window (backfill checks the cursor first)", async () => {
+    for (let i = 0; i < 3; i++) await post(1, `before jump ${i}`);
+    const { store, follower } = await openIndexer(anvil.client, address, { reorgWindow: 4 });
+    await follower.syncOnce();
+    await reorg(2, "jumped");
+    for (let i = 0; i < 10; i++) await anvil.rpc("evm_mine");
+    await follower.syncOnce();
+    assert.equal(follower.status().lastReorgDepth, 2);
+    assert.deepEqual(await store.dump(), await freshDump(anvil.client, address, { reorgWindow: 4 }));
+    await store.close();
+  });
+
+  it("repairs a reorg exactly as deep as the window (the oldest record's parentHash names the ancestor)", async () => {
+    for (let i = 0; i < 4; i++) await post(1, `window ${i}`);
+    const { store, follower } = await openIndexer(anvil.client, address, { reorgWindow: 4 });
+    await follower.syncOnce();
+    await reorg(4, "exact");
+    await follower.syncOnce();
+    assert.equal(follower.status().haltReason, null);
+    assert.equal(follower.status().lastReorgDepth, 4);
+    assert.deepEqual(await store.dump(), await freshDump(anvil.client, address, { reorgWindow: 4 }));
+    await store.close();
+  });
+
   it("halts on a reorg deeper than the window and says why", async () => {
     for (let i = 0; i < 6; i++) await post(1, `deep ${i}`);
     const { store, follower } = await openIndexer(anvil.client, address, { reorgWindow: 4 });

@@ -2,7 +2,7 @@
  * POST /rpc: the page's way to the chain. The page's Content-Security-Policy allows only its own
  * origin, so reads and already-signed transactions go through here to CHAIN_RPC_URL. Only methods
  * a wallet needs are relayed (reads, gas estimates, eth_sendRawTransaction); nothing that signs,
- * unlocks or administers the node.
+ * unlocks or administers the node, and no eth_getLogs (an unbounded range would load the server).
  */
 import type { Express } from "express";
 
@@ -13,7 +13,6 @@ export const RELAYED_METHODS = new Set([
   "eth_chainId", "net_version", "eth_blockNumber", "eth_getBalance", "eth_getCode", "eth_call", "eth_estimateGas",
   "eth_gasPrice", "eth_maxPriorityFeePerGas", "eth_feeHistory", "eth_getBlockByNumber", "eth_getBlockByHash",
   "eth_getTransactionCount", "eth_getTransactionByHash", "eth_getTransactionReceipt", "eth_sendRawTransaction",
-  "eth_getLogs",
 ]);
 const MAX_CALLS = 20;
 
