@@ -231,6 +231,25 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
     return true;
   }
 
+  /**
+   * Is this the chain the index was built from? The first block to index is remembered with its
+   * hash; a node restarted from scratch (a new local chain) has another hash there, even when its
+   * head is still below the cursor. False while the node does not have that block yet.
+   */
+  async function checkOrigin(): Promise<boolean> {
+    const origin = await store.get<Cursor>(keys.origin);
+    const onChain = await header(origin?.number ?? config.startBlock);
+    if (onChain === undefined) return false;
+    if (origin === undefined) {
+      await store.write([{ type: "put", key: keys.origin, value: { number: Number(onChain.number), hash: onChain.hash } }]);
+      return true;
+    }
+    if (onChain.hash === origin.hash) return true;
+    throw new NonRetryableError(
+      `the node's block ${origin.number} is not the one this index was built from (another chain, or a node restarted from scratch): delete the data directory to index this chain`,
+    );
+  }
+
   async function syncOnce(): Promise<void> {
     if (state.haltReason !== null) return;
     try {
@@ -238,9 +257,10 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
       state.chainHead = head;
       let cursor = await readCursor(store);
       state.cursor = cursor ?? null;
-      if (cursor !== undefined && !checkedHead) {
+      if (!checkedHead) {
+        if (!(await checkOrigin())) return;
         checkedHead = true;
-        if (!(await verifyCursor(cursor, head))) cursor = await readCursor(store);
+        if (cursor !== undefined && !(await verifyCursor(cursor, head))) cursor = await readCursor(store);
       }
       const target = head - config.confirmations;
       for (;;) {

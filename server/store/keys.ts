@@ -3,6 +3,7 @@
  * order; addresses are lower-case hex without 0x (40 chars). Pure functions only.
  *
  *   meta!cursor                     {number, hash} of the last indexed block (written in every batch)
+ *   meta!origin                     {number, hash} of the first block to index: which chain this index is of
  *   meta!protocol                   fees, treasury, accepted tokens, paused (from admin events)
  *   meta!totals                     global counters
  *   b!<block>                       {hash, parentHash} of blocks inside the reorg window
@@ -34,6 +35,7 @@ export const amountFromRank = (rank: string): bigint => MAX_UINT256 - BigInt(ran
 export const keys = {
   cursor: "meta!cursor",
   protocol: "meta!protocol",
+  origin: "meta!origin",
   totals: "meta!totals",
   block: (block: bigint | number) => `b!${blockPart(block)}`,
   undo: (block: bigint | number) => `u!${blockPart(block)}`,

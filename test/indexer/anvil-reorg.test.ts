@@ -112,3 +112,34 @@ describe("follower (anvil)", () => {
     await store.close();
   });
 });
+
+describe("follower (a node restarted from scratch)", () => {
+  after(removeTempDirs);
+
+  it("halts instead of serving the old chain when the node's chain is replaced under the same index", async () => {
+    const first = await startAnvil();
+    const address = await deployPennyPost(first, FEE);
+    const data = encodeFunctionData({ abi: pennyPostAbi, functionName: "post", args: [0n, "on the old chain"] });
+    for (let i = 0; i < 5; i++) {
+      await first.client.waitForTransactionReceipt({ hash: await first.wallet(1).sendTransaction({ to: address, data, value: FEE, account: first.accounts[1], chain: undefined }) });
+    }
+    const old = await openIndexer(first.client, address);
+    await old.follower.syncOnce();
+    const dir = old.store.location;
+    await old.store.close();
+    await first.stop();
+
+    // Same deployer, same nonce: the new chain has the contract at the same address and a lower
+    // head; its genesis differs (as after any real restart, whose genesis time is later).
+    const second = await startAnvil(["--timestamp", "1700000000"]);
+    try {
+      assert.equal(await deployPennyPost(second, FEE), address);
+      const again = await openIndexer(second.client, address, {}, dir);
+      await again.follower.syncOnce();
+      assert.match(again.follower.status().haltReason ?? "", /not the one this index was built from/);
+      await again.store.close();
+    } finally {
+      await second.stop();
+    }
+  });
+});

@@ -29,9 +29,10 @@ export interface Anvil {
   stop: () => Promise<void>;
 }
 
-export async function startAnvil(): Promise<Anvil> {
+/** `args`: extra anvil flags, e.g. `["--timestamp", "1700000000"]` for another genesis block. */
+export async function startAnvil(args: string[] = []): Promise<Anvil> {
   const port = await freePort();
-  const child: ChildProcess = spawn("node_modules/.bin/anvil", ["--host", "127.0.0.1", "--port", String(port), "--silent"], { stdio: "ignore" });
+  const child: ChildProcess = spawn("node_modules/.bin/anvil", ["--host", "127.0.0.1", "--port", String(port), "--silent", ...args], { stdio: "ignore" });
   const url = `http://127.0.0.1:${port}`;
   const client = createPublicClient({ chain: foundry, transport: http(url, { retryCount: 0 }) }) as PublicClient;
   for (let i = 0; ; i++) {
