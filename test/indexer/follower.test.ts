@@ -66,6 +66,20 @@ describe("follower (Hardhat network)", () => {
     assert.deepEqual(chunked, perBlock);
   });
 
+  it("indexes through hardhat_mine's reserved blocks, whose parentHash is zero, without getting stuck", async () => {
+    const { store, follower } = await openIndexer(client, pennyPost.address, { reorgWindow: 64 });
+    await follower.syncOnce();
+    await provider.request({ method: "hardhat_mine", params: ["0x20"] });
+    await post(1, "after reserved blocks");
+    await follower.syncOnce();
+    const head = Number(await client.getBlockNumber({ cacheTime: 0 }));
+    assert.equal(follower.status().haltReason, null);
+    assert.equal((await store.get<Cursor>(keys.cursor))?.number, head);
+    const count = await client.readContract({ address: pennyPost.address, abi: pennyPost.abi, functionName: "postCount" });
+    assert.equal((await store.get<PostRecord>(keys.post(count)))?.content, "after reserved blocks");
+    await store.close();
+  });
+
   for (const depth of [1, 3, 12]) {
     it(`repairs a reorg of depth ${depth}: the database equals a fresh index of the new chain`, async () => {
       const { store, follower } = await openIndexer(client, pennyPost.address);
