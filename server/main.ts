@@ -32,16 +32,19 @@ export interface RunningServer {
 }
 
 async function resolveContracts(config: Config): Promise<{ chainId: number | undefined; startBlock: number; contracts: { PennyPost: Address; PennyTestToken?: Address } }> {
+  const lower = (pennyPost: string, testToken: string | undefined) => ({
+    PennyPost: pennyPost.toLowerCase() as Address,
+    ...(testToken ? { PennyTestToken: testToken.toLowerCase() as Address } : {}),
+  });
   if (config.PENNYPOST_ADDRESS !== undefined) {
-    const contracts = { PennyPost: config.PENNYPOST_ADDRESS.toLowerCase() as Address, ...(config.PENNYPOST_TEST_TOKEN_ADDRESS ? { PennyTestToken: config.PENNYPOST_TEST_TOKEN_ADDRESS.toLowerCase() as Address } : {}) };
-    return { chainId: undefined, startBlock: config.START_BLOCK, contracts };
+    return { chainId: undefined, startBlock: config.START_BLOCK, contracts: lower(config.PENNYPOST_ADDRESS, config.PENNYPOST_TEST_TOKEN_ADDRESS) };
   }
   const deployment = await readDeployment(config.DEPLOYMENT_FILE);
-  const contracts = {
-    PennyPost: deployment.contracts.PennyPost.toLowerCase() as Address,
-    ...(deployment.contracts.PennyTestToken ? { PennyTestToken: deployment.contracts.PennyTestToken.toLowerCase() as Address } : {}),
+  return {
+    chainId: deployment.chainId,
+    startBlock: deployment.startBlock,
+    contracts: lower(deployment.contracts.PennyPost, deployment.contracts.PennyTestToken),
   };
-  return { chainId: deployment.chainId, startBlock: deployment.startBlock, contracts };
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {

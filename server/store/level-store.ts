@@ -23,6 +23,9 @@ export interface RangeOptions extends ReadOptions {
 
 export type BatchOp = { type: "put"; key: string; value: unknown } | { type: "del"; key: string };
 
+const NO_VALUES: ReadonlyMap<string, unknown> = new Map();
+const NO_DELETIONS = Symbol("none");
+
 export class LevelStore {
   readonly location: string;
   readonly #db: Level<string, unknown>;
@@ -47,13 +50,8 @@ export class LevelStore {
   }
 
   /** Writes all operations atomically: all of them land, or none. */
-  async write(ops: Iterable<BatchOp>): Promise<void> {
-    const batch = this.#db.batch();
-    for (const op of ops) {
-      if (op.type === "put") batch.put(op.key, op.value);
-      else batch.del(op.key);
-    }
-    await batch.write();
+  write(ops: Iterable<BatchOp>): Promise<void> {
+    return this.writeMap(NO_VALUES, NO_DELETIONS, ops);
   }
 
   /**
