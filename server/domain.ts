@@ -17,8 +17,16 @@ export interface ChainPosition {
 
 export type ProtocolEvent = ChainPosition &
   (
-    | { kind: "Posted"; postId: bigint; author: Address; parentId: bigint; fee: bigint; content: string }
-    | { kind: "Tipped"; postId: bigint; tipper: Address; author: Address; asset: Address; amount: bigint; fee: bigint }
+    | {
+        kind: "Posted"; postId: bigint; author: Address; parentId: bigint; fee: bigint; content: string;
+        /** Set by decodeLogs for a post of a `submitBatch` (the relayer is credited its fee); absent: direct. */
+        relayer?: Address;
+      }
+    | {
+        kind: "Tipped"; postId: bigint; tipper: Address; author: Address; asset: Address; amount: bigint; fee: bigint;
+        /** Set by decodeLogs for a tip of a `submitBatch` or a settled voucher; absent: direct. */
+        mode?: "batched" | "voucher";
+      }
     | { kind: "Withdrawn"; account: Address; asset: Address; to: Address; amount: bigint }
     | { kind: "FeesWithdrawn"; treasury: Address; asset: Address; amount: bigint }
     | { kind: "PostFeeSet"; newFee: bigint }
@@ -27,9 +35,66 @@ export type ProtocolEvent = ChainPosition &
     | { kind: "TokenAcceptanceSet"; token: Address; accepted: boolean }
     | { kind: "Paused" }
     | { kind: "Unpaused" }
+    // IPennyPostRelayed
+    | { kind: "Deposited"; account: Address; asset: Address; amount: bigint }
+    | { kind: "DepositWithdrawalRequested"; account: Address; asset: Address; amount: bigint; unlockAt: bigint }
+    | { kind: "DepositWithdrawalCancelled"; account: Address; asset: Address }
+    | { kind: "DepositWithdrawn"; account: Address; asset: Address; to: Address; amount: bigint }
+    | { kind: "SessionAuthorized"; account: Address; key: Address; asset: Address; cap: bigint; expiry: bigint }
+    | { kind: "SessionRevoked"; account: Address; key: Address; asset: Address }
+    | { kind: "NoncesCancelled"; account: Address; newNonce: bigint }
+    | { kind: "ActionSkipped"; account: Address; nonce: bigint; reason: Hex }
+    | { kind: "BatchSubmitted"; relayer: Address; posts: bigint; tips: bigint; skipped: bigint; relayerFees: bigint }
+    | AnchoredEvent
+    | { kind: "AnchoredFeesSettled"; author: Address; sequencer: Address; seq: bigint; cumulativeFee: bigint; amount: bigint }
+    | { kind: "VoucherSettled"; tipper: Address; asset: Address; cumulativeAmount: bigint; tipsHash: Hex; tips: bigint }
+    | { kind: "SequencerSet"; account: Address; enabled: boolean }
   );
 
 export type ProtocolEventKind = ProtocolEvent["kind"];
+
+/**
+ * An anchored batch as the chain states it (`Anchored`); `data` is empty in hash mode. Before ingest,
+ * `resolveAnchors` (server/ingest/anchors.ts) attaches `resolved`: what the batch data says, checked.
+ */
+export interface AnchoredEvent {
+  kind: "Anchored";
+  batchId: bigint;
+  sequencer: Address;
+  root: Hex;
+  firstPostId: bigint;
+  count: bigint;
+  dataHash: Hex;
+  data: Hex;
+  resolved?: AnchorResolution;
+}
+
+/** One post of an anchored batch, with the address its signature recovers to (null: none). */
+export interface ResolvedAnchoredPost {
+  author: Address;
+  parentId: bigint;
+  content: string;
+  seq: bigint;
+  cumulativeFee: bigint;
+  signature: Hex;
+  signer: Address | null;
+}
+
+export type AnchorDataMode = "anchored-calldata" | "anchored-hash";
+
+export type AnchorResolution =
+  | { status: "valid"; mode: AnchorDataMode; posts: ResolvedAnchoredPost[]; leaves: Hex[] }
+  | { status: "invalid"; mode: AnchorDataMode; reason: string }
+  | { status: "dataUnavailable"; mode: "anchored-hash" };
+
+/**
+ * Where the data of hash-mode anchored batches comes from (the sequencer keeps it): the relayer
+ * provides one. `get` resolves undefined when it does not have the data; the indexer checks the
+ * keccak256 of what it returns against `dataHash`.
+ */
+export interface AnchorDataSource {
+  get(dataHash: Hex): Promise<Hex | undefined>;
+}
 
 /** A block the follower hands to ingest: its header fields and its protocol events, in log order. */
 export interface IndexedBlock {
@@ -53,11 +118,54 @@ export interface PostRecord {
   parentId: string;
   fee: string;
   content: string;
-  mode: "direct";
+  mode: PostMode;
   block: number;
   logIndex: number;
   txHash: Hex;
   timestamp: number;
+}
+
+export type PostMode = "direct" | "batched" | AnchorDataMode;
+export type TipMode = "direct" | "batched" | "voucher";
+
+/** An anchored post: a PostRecord plus where it sits in its batch and what its author signed. */
+export interface AnchoredPostRecord extends PostRecord {
+  mode: AnchorDataMode;
+  batchId: string;
+  leafIndex: number;
+  /** false: the signature is neither the author's nor a live ETH session key's; hidden from listings. */
+  signatureValid: boolean;
+  signer: Address | null;
+  signed: { seq: string; cumulativeFee: string; signature: Hex };
+}
+
+/** An anchored batch (`ab!<batchId>`): the event, what the index made of its data, and its leaves. */
+export interface BatchRecord {
+  batchId: string;
+  sequencer: Address;
+  root: Hex;
+  firstPostId: string;
+  count: string;
+  dataHash: Hex;
+  mode: AnchorDataMode;
+  status: "valid" | "invalid" | "dataUnavailable";
+  /** Why the batch is invalid (null otherwise). */
+  reason: string | null;
+  /** Posts indexed (valid signatures) and hidden (bad signatures); 0 unless valid. */
+  posts: number;
+  hidden: number;
+  /** The leaf hashes in batch order (empty unless valid): proofs are rebuilt from them. */
+  leaves: Hex[];
+  block: number;
+  logIndex: number;
+  txHash: Hex;
+  timestamp: number;
+}
+
+/** An ETH session key the index knows (`sk!<account>!<key>`), deleted when revoked. */
+export interface SessionRecord {
+  cap: string;
+  expiry: string;
 }
 
 export interface PostStats {
@@ -73,6 +181,7 @@ export interface TipRecord {
   asset: Address;
   amount: string;
   fee: string;
+  mode: TipMode;
   block: number;
   logIndex: number;
   txHash: Hex;

@@ -4,6 +4,9 @@
  * This is the ingest hot path, so each PennyPost event has a hand-written decoder that reads its
  * fixed ABI layout straight from the hex strings (viem's generic decodeEventLog was 40% of backfill
  * time). test/indexer/decode.test.ts checks it against viem's decoder on random events.
+ *
+ * Posts and tips of relayed modes are Posted/Tipped logs too; their mode is read from the marker
+ * event their transaction emits after them (see markRelayed).
  */
 import { toEventSelector, type Log } from "viem";
 
@@ -76,7 +79,102 @@ const decoders: Record<string, Decoder> = {
   },
   Paused: (topics, words, position) => (shape(topics, words, 1, 1) ? { ...position, kind: "Paused" } : undefined),
   Unpaused: (topics, words, position) => (shape(topics, words, 1, 1) ? { ...position, kind: "Unpaused" } : undefined),
+  ...relayedDecoders(),
 };
+
+/** A 32-byte word as 0x-hex (bytes32). */
+const bytes32 = (hexWord: string): Hex => `0x${hexWord.toLowerCase()}`;
+/** The addresses of topics 1..n, or undefined when one is malformed. */
+function topicAddresses(topics: readonly Hex[], n: number): Address[] | undefined {
+  const out: Address[] = [];
+  for (let i = 1; i <= n; i++) {
+    const value = address(topicWord(topics[i]));
+    if (value === undefined) return undefined;
+    out.push(value);
+  }
+  return out;
+}
+
+/** IPennyPostRelayed's events (off the hot path of direct posts, but as strict). */
+function relayedDecoders(): Record<string, Decoder> {
+  return {
+    Deposited(topics, words, position) {
+      const a = shape(topics, words, 3, 1) ? topicAddresses(topics, 2) : undefined;
+      return a && { ...position, kind: "Deposited", account: a[0], asset: a[1], amount: uint(word(words, 0)) };
+    },
+    DepositWithdrawalRequested(topics, words, position) {
+      const a = shape(topics, words, 3, 2) ? topicAddresses(topics, 2) : undefined;
+      return a && { ...position, kind: "DepositWithdrawalRequested", account: a[0], asset: a[1], amount: uint(word(words, 0)), unlockAt: uint(word(words, 1)) };
+    },
+    DepositWithdrawalCancelled(topics, words, position) {
+      const a = shape(topics, words, 3, 0) ? topicAddresses(topics, 2) : undefined;
+      return a && { ...position, kind: "DepositWithdrawalCancelled", account: a[0], asset: a[1] };
+    },
+    DepositWithdrawn(topics, words, position) {
+      const a = shape(topics, words, 4, 1) ? topicAddresses(topics, 3) : undefined;
+      return a && { ...position, kind: "DepositWithdrawn", account: a[0], asset: a[1], to: a[2], amount: uint(word(words, 0)) };
+    },
+    SessionAuthorized(topics, words, position) {
+      const a = shape(topics, words, 4, 2) ? topicAddresses(topics, 3) : undefined;
+      return a && { ...position, kind: "SessionAuthorized", account: a[0], key: a[1], asset: a[2], cap: uint(word(words, 0)), expiry: uint(word(words, 1)) };
+    },
+    SessionRevoked(topics, words, position) {
+      const a = shape(topics, words, 4, 0) ? topicAddresses(topics, 3) : undefined;
+      return a && { ...position, kind: "SessionRevoked", account: a[0], key: a[1], asset: a[2] };
+    },
+    NoncesCancelled(topics, words, position) {
+      const a = shape(topics, words, 2, 1) ? topicAddresses(topics, 1) : undefined;
+      return a && { ...position, kind: "NoncesCancelled", account: a[0], newNonce: uint(word(words, 0)) };
+    },
+    ActionSkipped(topics, words, position) {
+      const a = shape(topics, words, 3, 1) ? topicAddresses(topics, 1) : undefined;
+      const reason = word(words, 0);
+      // bytes4: four bytes, left-aligned, the rest zero.
+      if (a === undefined || !/^0{56}$/.test(reason.slice(8))) return undefined;
+      return { ...position, kind: "ActionSkipped", account: a[0], nonce: uint(topics[2].slice(2)), reason: `0x${reason.slice(0, 8).toLowerCase()}` };
+    },
+    BatchSubmitted(topics, words, position) {
+      const a = shape(topics, words, 2, 4) ? topicAddresses(topics, 1) : undefined;
+      return a && {
+        ...position, kind: "BatchSubmitted", relayer: a[0], posts: uint(word(words, 0)), tips: uint(word(words, 1)),
+        skipped: uint(word(words, 2)), relayerFees: uint(word(words, 3)),
+      };
+    },
+    Anchored(topics, words, position) {
+      const sequencer = shape(topics, words, 3, 6) ? address(topicWord(topics[2])) : undefined;
+      const offset = small(word(words, 4));
+      const length = small(word(words, 5));
+      // The data is padded to whole words, with zeros.
+      const padded = Math.ceil(length / 32) * WORD;
+      if (sequencer === undefined || offset !== 0xa0 || length < 0 || 6 * WORD + padded !== words.length) return undefined;
+      if (!/^0*$/.test(words.slice(6 * WORD + length * 2))) return undefined;
+      return {
+        ...position, kind: "Anchored", batchId: uint(topics[1].slice(2)), sequencer, root: bytes32(word(words, 0)),
+        firstPostId: uint(word(words, 1)), count: uint(word(words, 2)), dataHash: bytes32(word(words, 3)),
+        data: `0x${words.slice(6 * WORD, 6 * WORD + length * 2).toLowerCase()}`,
+      };
+    },
+    AnchoredFeesSettled(topics, words, position) {
+      const a = shape(topics, words, 3, 3) ? topicAddresses(topics, 2) : undefined;
+      return a && {
+        ...position, kind: "AnchoredFeesSettled", author: a[0], sequencer: a[1], seq: uint(word(words, 0)),
+        cumulativeFee: uint(word(words, 1)), amount: uint(word(words, 2)),
+      };
+    },
+    VoucherSettled(topics, words, position) {
+      const a = shape(topics, words, 3, 3) ? topicAddresses(topics, 2) : undefined;
+      return a && {
+        ...position, kind: "VoucherSettled", tipper: a[0], asset: a[1], cumulativeAmount: uint(word(words, 0)),
+        tipsHash: bytes32(word(words, 1)), tips: uint(word(words, 2)),
+      };
+    },
+    SequencerSet(topics, words, position) {
+      const a = shape(topics, words, 2, 1) ? topicAddresses(topics, 1) : undefined;
+      const flag = a === undefined ? 2n : uint(word(words, 0));
+      return a && flag <= 1n ? { ...position, kind: "SequencerSet", account: a[0], enabled: flag === 1n } : undefined;
+    },
+  };
+}
 
 /** topic0 -> decoder, for every event of the ABI that the indexer understands. */
 const bySelector = new Map<string, Decoder>(
@@ -93,6 +191,7 @@ export function decodeLogs(logs: readonly RawLog[], timestamp: number): Protocol
   const seen = new Map<string, Set<number>>();
   const events: ProtocolEvent[] = [];
   let ordered = true;
+  let relayed = false;
   for (const log of logs) {
     if (log.blockNumber === null || log.blockHash === null || log.logIndex === null || log.transactionHash === null) continue;
     let indexes = seen.get(log.blockHash);
@@ -106,11 +205,41 @@ export function decodeLogs(logs: readonly RawLog[], timestamp: number): Protocol
     const position = { blockNumber: log.blockNumber, blockHash: log.blockHash, logIndex: log.logIndex, txHash: log.transactionHash, timestamp };
     const event = decoder(log.topics as Hex[], log.data.slice(2), position);
     if (event === undefined) continue;
+    if (event.kind === "BatchSubmitted" || event.kind === "VoucherSettled") relayed = true;
     const previous = events[events.length - 1];
     if (previous !== undefined && before(event, previous)) ordered = false;
     events.push(event);
   }
-  return ordered ? events : events.sort((a, b) => (before(a, b) ? -1 : 1));
+  const sorted = ordered ? events : events.sort((a, b) => (before(a, b) ? -1 : 1));
+  if (relayed) markRelayed(sorted);
+  return sorted;
+}
+
+/**
+ * `BatchSubmitted` follows its batch's `Posted` and `Tipped` logs in the same transaction, and
+ * `VoucherSettled` its voucher's `Tipped` logs: the last `posts` posts and `tips` tips before the
+ * marker (in that transaction, after any earlier marker) are batched (posts credit the relayer),
+ * the last `tips` tips before a `VoucherSettled` are voucher tips.
+ */
+function markRelayed(events: ProtocolEvent[]): void {
+  for (let i = 0; i < events.length; i++) {
+    const marker = events[i];
+    if (marker.kind !== "BatchSubmitted" && marker.kind !== "VoucherSettled") continue;
+    let posts = marker.kind === "BatchSubmitted" ? marker.posts : 0n;
+    let tips = marker.tips;
+    for (let j = i - 1; j >= 0 && (posts > 0n || tips > 0n); j--) {
+      const event = events[j];
+      if (event.txHash !== marker.txHash || event.blockHash !== marker.blockHash) break;
+      if (event.kind === "BatchSubmitted" || event.kind === "VoucherSettled") break;
+      if (event.kind === "Posted" && posts > 0n && marker.kind === "BatchSubmitted") {
+        event.relayer = marker.relayer;
+        posts--;
+      } else if (event.kind === "Tipped" && tips > 0n) {
+        event.mode = marker.kind === "BatchSubmitted" ? "batched" : "voucher";
+        tips--;
+      }
+    }
+  }
 }
 
 const before = (a: ProtocolEvent, b: ProtocolEvent): boolean =>

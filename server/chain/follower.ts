@@ -9,8 +9,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "pino";
 import type { PublicClient } from "viem";
 
-import type { Cursor, Hex, IndexedBlock, ProtocolEvent } from "../domain.ts";
+import type { AnchorDataSource, Cursor, Hex, IndexedBlock, ProtocolEvent } from "../domain.ts";
 import { DeepReorgError, NonRetryableError, RetryableError } from "../errors.ts";
+import { resolveAnchors, type AnchorContext } from "../ingest/anchors.ts";
 import { createIngestor, ingestBlocks, readCursor, revertTo, storedBlockHash, type BlockRecord } from "../ingest/apply.ts";
 import { keys } from "../store/keys.ts";
 import type { LevelStore } from "../store/level-store.ts";
@@ -62,13 +63,15 @@ export interface FollowerDeps {
   logger: Logger;
   config: FollowerConfig;
   hooks?: FollowerHooks;
+  /** Where the data of hash-mode anchored batches comes from (the relayer); none: they are `dataUnavailable`. */
+  anchorData?: AnchorDataSource;
 }
 
 const RATE_WINDOW_MS = 10_000;
 /** Consecutive failed polls after which the follower reports itself failing (/ready 503). */
 const FAILURES_BEFORE_NOT_READY = 3;
 
-export function createFollower({ client, store, logger, config, hooks = {} }: FollowerDeps): Follower {
+export function createFollower({ client, store, logger, config, hooks = {}, anchorData }: FollowerDeps): Follower {
   const controller = new AbortController();
   let chunk = config.chunkBlocks;
   let running: Promise<void> | undefined;
@@ -77,6 +80,16 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
     chainHead: null, cursor: null, lastReorgDepth: 0, reorgs: 0, eventsPerSecond: 0, caughtUp: false, failing: false, haltReason: null,
   };
   const recent: { at: number; events: number }[] = [];
+  let anchorContext: Promise<AnchorContext> | undefined;
+  /** Asked for only when a range holds an anchored batch. */
+  const anchors = (): Promise<AnchorContext> =>
+    (anchorContext ??= client.getChainId().then(
+      (chainId) => ({ chainId, address: config.address, source: anchorData }),
+      (error: unknown) => {
+        anchorContext = undefined;
+        throw error;
+      },
+    ));
 
   async function header(number: number): Promise<IndexedBlock | undefined> {
     const block = await client.getBlock({ blockNumber: BigInt(number) }).catch((error: unknown) => {
@@ -180,6 +193,7 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
       const blocks = [...byNumber.values()].sort((a, b) => Number(a.number - b.number));
       const logsByBlock = Map.groupBy(logs, (log) => Number(log.blockNumber));
       const events = blocks.flatMap((block) => decodeLogs(logsByBlock.get(Number(block.number)) ?? [], block.timestamp));
+      await resolveAnchors(events, anchors);
       chunk = Math.min(config.maxChunkBlocks, chunk * 2);
       return { to, blocks, events };
     }
@@ -225,6 +239,7 @@ export function createFollower({ client, store, logger, config, hooks = {} }: Fo
     }
     const logs = await client.getLogs({ address: config.address, blockHash: block.hash });
     const events = decodeLogs(logs, block.timestamp);
+    await resolveAnchors(events, anchors);
     const result = await ingestBlocks(store, [block], events, config.reorgWindow, state.chainHead ?? undefined);
     if (events.length > 0) logger.debug({ block: number, events: events.length }, "ingested block");
     commit(result);

@@ -13,11 +13,14 @@ import {
   emptyProtocol,
   emptyTotals,
   type AccountRecord,
+  type AnchoredPostRecord,
   type Amounts,
+  type BatchRecord,
   type PostRecord,
   type PostStats,
   type ProtocolEvent,
   type ProtocolRecord,
+  type SessionRecord,
   type TipRecord,
   type TotalsRecord,
   type WithdrawalRecord,
@@ -45,6 +48,7 @@ export function keysToRead(events: readonly ProtocolEvent[]): Set<string> {
       case "Posted":
         read.add(keys.account(event.author));
         if (event.parentId !== 0n) read.add(keys.postStats(event.parentId));
+        if (event.relayer !== undefined) read.add(keys.account(event.relayer));
         break;
       case "Tipped":
         read.add(keys.postStats(event.postId));
@@ -53,6 +57,21 @@ export function keysToRead(events: readonly ProtocolEvent[]): Set<string> {
         break;
       case "Withdrawn":
         read.add(keys.account(event.account));
+        break;
+      case "Anchored":
+        if (event.resolved?.status !== "valid") break;
+        for (const [i, post] of event.resolved.posts.entries()) {
+          read.add(keys.account(post.author));
+          if (isReply(post.parentId, event.firstPostId + BigInt(i))) read.add(keys.postStats(post.parentId));
+          if (post.signer !== null && post.signer !== post.author) read.add(keys.session(post.author, post.signer));
+        }
+        break;
+      case "AnchoredFeesSettled":
+        read.add(keys.account(event.sequencer));
+        break;
+      case "SessionAuthorized":
+      case "SessionRevoked":
+        if (event.asset === ETH_ASSET) read.add(keys.session(event.account, event.key));
         break;
       default:
         break;
@@ -121,11 +140,23 @@ class Working {
     return record;
   }
 
+  /** The value at `key`, read only (not to be changed). */
+  read<T>(key: string): T | undefined {
+    return this.#current(key) as T | undefined;
+  }
+
   /** Writes a key that cannot exist yet (a fresh id or chain position). */
   create(key: string, value: Value): void {
     if (this.#needsUndo(key)) this.#remember(key, null);
     this.#created.add(key);
     this.writes.set(key, value);
+  }
+
+  /** Deletes a record key (its previous value is remembered for undo). */
+  remove(key: string): void {
+    const current = this.#current(key);
+    if (this.#needsUndo(key)) this.#remember(key, current === undefined ? null : clone(current));
+    this.writes.set(key, DELETED);
   }
 
   /** Deletes an index key (value ""). */
@@ -159,7 +190,7 @@ function apply(w: Working, event: ProtocolEvent): void {
     case "Posted": {
       const post: PostRecord = {
         id: event.postId.toString(), author: event.author, parentId: event.parentId.toString(),
-        fee: event.fee.toString(), content: event.content, mode: "direct", ...where,
+        fee: event.fee.toString(), content: event.content, mode: event.relayer === undefined ? "direct" : "batched", ...where,
       };
       // No stats record yet: readers treat a missing one as empty (one write less per post).
       w.create(keys.post(event.postId), post);
@@ -170,7 +201,11 @@ function apply(w: Working, event: ProtocolEvent): void {
         w.record(keys.postStats(event.parentId), emptyPostStats).replies += 1;
         totals.replies += 1;
       }
-      if (event.fee !== 0n) add(w.record(keys.protocol, emptyProtocol).feesOwed, ETH_ASSET, event.fee);
+      // A batched post's fee is credited to the relayer that submitted it, not to the treasury.
+      if (event.fee !== 0n) {
+        if (event.relayer === undefined) add(w.record(keys.protocol, emptyProtocol).feesOwed, ETH_ASSET, event.fee);
+        else add(w.record(keys.account(event.relayer), emptyAccount).owed, ETH_ASSET, event.fee);
+      }
       totals.posts += 1;
       return;
     }
@@ -179,7 +214,7 @@ function apply(w: Working, event: ProtocolEvent): void {
       const share = event.amount - event.fee;
       const tip: TipRecord = {
         postId: event.postId.toString(), tipper: event.tipper, author: event.author, asset: event.asset,
-        amount: event.amount.toString(), fee: event.fee.toString(), ...where,
+        amount: event.amount.toString(), fee: event.fee.toString(), mode: event.mode ?? "direct", ...where,
       };
       w.create(keys.postTip(event.postId, position), tip);
 
@@ -223,9 +258,83 @@ function apply(w: Working, event: ProtocolEvent): void {
       totals.withdrawals += 1;
       return;
     }
+    case "Anchored":
+      applyAnchored(w, event, totals);
+      return;
+    case "AnchoredFeesSettled":
+      add(w.record<AccountRecord>(keys.account(event.sequencer), emptyAccount).owed, ETH_ASSET, event.amount);
+      return;
+    case "SessionAuthorized":
+      if (event.asset === ETH_ASSET) Object.assign(w.record<SessionRecord>(keys.session(event.account, event.key), () => ({ cap: "0", expiry: "0" })), { cap: event.cap.toString(), expiry: event.expiry.toString() });
+      return;
+    case "SessionRevoked":
+      if (event.asset === ETH_ASSET) w.remove(keys.session(event.account, event.key));
+      return;
+    case "Deposited":
+    case "DepositWithdrawalRequested":
+    case "DepositWithdrawalCancelled":
+    case "DepositWithdrawn":
+    case "NoncesCancelled":
+    case "ActionSkipped":
+    case "BatchSubmitted":
+    case "VoucherSettled":
+    case "SequencerSet":
+      return; // counted in totals.events; nothing the read API serves depends on them
     default:
       applyAdmin(w.record<ProtocolRecord>(keys.protocol, emptyProtocol), event);
   }
+}
+
+/** A reply to an earlier post (anchored posts are not checked on chain: a later or own id is no reply). */
+const isReply = (parentId: bigint, postId: bigint): boolean => parentId !== 0n && parentId < postId;
+
+/**
+ * An anchored batch: its record (`ab!`), and when its data checked out, each post like a direct one
+ * (feeds, author, replies, counters). A post whose signature is neither the author's nor a session
+ * key's the author authorized for ETH, live at the anchor's block time, is stored under `px!` only.
+ */
+function applyAnchored(w: Working, event: ProtocolEvent & { kind: "Anchored" }, totals: TotalsRecord): void {
+  const resolved = event.resolved;
+  if (resolved === undefined) throw new Error(`anchored batch ${event.batchId} reached ingest unresolved (call resolveAnchors first)`);
+  const batch: BatchRecord = {
+    batchId: event.batchId.toString(), sequencer: event.sequencer, root: event.root, firstPostId: event.firstPostId.toString(),
+    count: event.count.toString(), dataHash: event.dataHash, mode: resolved.mode, status: resolved.status,
+    reason: resolved.status === "invalid" ? resolved.reason : null, posts: 0, hidden: 0, leaves: resolved.status === "valid" ? resolved.leaves : [],
+    block: Number(event.blockNumber), logIndex: event.logIndex, txHash: event.txHash, timestamp: event.timestamp,
+  };
+  if (resolved.status === "valid") {
+    const time = BigInt(event.timestamp);
+    for (const [i, signed] of resolved.posts.entries()) {
+      const postId = event.firstPostId + BigInt(i);
+      let signatureValid = signed.signer === signed.author;
+      if (!signatureValid && signed.signer !== null) {
+        const session = w.read<SessionRecord>(keys.session(signed.author, signed.signer));
+        signatureValid = session !== undefined && time <= BigInt(session.expiry);
+      }
+      const post: AnchoredPostRecord = {
+        id: postId.toString(), author: signed.author, parentId: signed.parentId.toString(), fee: "0", content: signed.content,
+        mode: resolved.mode, batchId: batch.batchId, leafIndex: i, signatureValid, signer: signed.signer,
+        signed: { seq: signed.seq.toString(), cumulativeFee: signed.cumulativeFee.toString(), signature: signed.signature },
+        block: batch.block, logIndex: event.logIndex, txHash: event.txHash, timestamp: event.timestamp,
+      };
+      if (!signatureValid) {
+        w.create(keys.hiddenPost(postId), post);
+        batch.hidden += 1;
+        continue;
+      }
+      w.create(keys.post(postId), post);
+      w.create(keys.authorPost(signed.author, postId), "");
+      w.record(keys.account(signed.author), emptyAccount).posts += 1;
+      if (isReply(signed.parentId, postId)) {
+        w.create(keys.reply(signed.parentId, postId), "");
+        w.record(keys.postStats(signed.parentId), emptyPostStats).replies += 1;
+        totals.replies += 1;
+      }
+      totals.posts += 1;
+      batch.posts += 1;
+    }
+  }
+  w.create(keys.batch(event.batchId), batch);
 }
 
 function applyAdmin(protocol: ProtocolRecord, event: ProtocolEvent): void {

@@ -17,8 +17,11 @@
  *   a!<account>                     an account's profile counters and amounts
  *   lp!<asset>!<rank>!<post>        most-tipped posts per asset (rank = max - total, so ascending = richest first)
  *   la!<asset>!<rank>!<author>      top authors by tips received per asset
+ *   ab!<batch>                      an anchored batch: event, status, leaf hashes (proofs are rebuilt from them)
+ *   px!<post>                       an anchored post whose signature does not check: served by id, in no listing
+ *   sk!<account>!<key>              a live ETH session key of an account: {cap, expiry} (deleted when revoked)
  *
- * <block> is 12 digits, <post> 20 digits, <pos> is <block><logIndex 6 digits>, <rank> 78 digits.
+ * <block> is 12 digits, <post> and <batch> 20 digits, <pos> is <block><logIndex 6 digits>, <rank> 78 digits.
  */
 export const MAX_UINT256 = (1n << 256n) - 1n;
 
@@ -48,6 +51,9 @@ export const keys = {
   account: (account: string) => `a!${addressPart(account)}`,
   topPost: (asset: string, total: bigint, postId: bigint | number) => `lp!${addressPart(asset)}!${rankPart(total)}!${postPart(postId)}`,
   topAuthor: (asset: string, total: bigint, author: string) => `la!${addressPart(asset)}!${rankPart(total)}!${addressPart(author)}`,
+  batch: (batchId: bigint | number) => `ab!${postPart(batchId)}`,
+  hiddenPost: (postId: bigint | number) => `px!${postPart(postId)}`,
+  session: (account: string, key: string) => `sk!${addressPart(account)}!${addressPart(key)}`,
 } as const;
 
 /** Key ranges for iteration: every key that starts with `prefix`. */
