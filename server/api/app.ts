@@ -15,6 +15,7 @@ import { httpMetrics, observeRequests } from "./observe.ts";
 import { openApiDocument } from "./openapi.ts";
 import { HttpProblem } from "./problem.ts";
 import { registerAuthorRoutes } from "./routes/authors.ts";
+import { registerBatchRoutes } from "./routes/batches.ts";
 import { registerConfigRoutes } from "./routes/config.ts";
 import { registerLeaderboardRoutes } from "./routes/leaderboards.ts";
 import { registerOpsRoutes } from "./routes/ops.ts";
@@ -57,6 +58,7 @@ export function createApp(given: AppDeps): Express {
   registerOpsRoutes(app, deps, openApiDocument(deps.config));
   registerConfigRoutes(app, deps);
   registerPostRoutes(app, deps);
+  registerBatchRoutes(app, deps);
   registerAuthorRoutes(app, deps);
   registerLeaderboardRoutes(app, deps);
   registerStreamRoutes(app, deps, metrics);

@@ -29,13 +29,63 @@ const where = { block: count, logIndex: count, txHash: hash, timestamp: count };
 
 export const Post = named(
   "Post",
-  z.object({ id: Uint256, author: address, parentId: Uint256, fee: Uint256, content: z.string(), mode: z.literal("direct"), ...where }),
+  z.object({
+    id: Uint256, author: address, parentId: Uint256, fee: Uint256, content: z.string(),
+    mode: z.enum(["direct", "batched", "anchored-calldata", "anchored-hash"]).meta({
+      description: "How the post reached the chain: its own transaction, a relayer's submitBatch, or an anchored batch (data in calldata or kept by the sequencer)",
+    }),
+    batchId: Uint256.optional().meta({ description: "Anchored posts: the batch (GET /v1/batches/{batchId})" }),
+    leafIndex: count.optional().meta({ description: "Anchored posts: the leaf's index in the batch" }),
+    signatureValid: z.boolean().optional().meta({ description: "Anchored posts: the signature is the author's or a live ETH session key's (false: hidden from listings)" }),
+    signer: address.nullable().optional(),
+    signed: z.object({ seq: Uint256, cumulativeFee: Uint256, signature: z.string() }).optional()
+      .meta({ description: "Anchored posts: what the author signed besides the post (EIP-712 AnchoredPost)" }),
+    ...where,
+  }),
 );
 export const PostStats = named("PostStats", z.object({ replies: count, tips: count, totals: Amounts }));
 export const PostView = named("PostView", Post.extend({ stats: PostStats }));
 export const Tip = named(
   "Tip",
-  z.object({ postId: Uint256, tipper: address, author: address, asset: address, amount: Uint256, fee: Uint256, ...where }),
+  z.object({
+    postId: Uint256, tipper: address, author: address, asset: address, amount: Uint256, fee: Uint256,
+    mode: z.enum(["direct", "batched", "voucher"]).meta({ description: "A direct tip, a relayer's submitBatch, or a settled tip voucher" }),
+    ...where,
+  }),
+);
+export const AnchorLeaf = named(
+  "AnchorLeaf",
+  z.object({ postId: Uint256, author: address, parentId: Uint256, contentHash: hash }).meta({
+    description: "The leaf's fields: keccak256(bytes.concat(keccak256(abi.encode(postId, author, parentId, contentHash)))) is its hash",
+  }),
+);
+export const AnchorProof = named(
+  "AnchorProof",
+  z.object({
+    postId: Uint256,
+    batchId: Uint256,
+    leaf: AnchorLeaf,
+    leafHash: hash,
+    proof: z.array(hash).meta({ description: "Sorted-pair Merkle proof (OpenZeppelin MerkleProof), leaf to root" }),
+    root: hash.meta({ description: "The root as indexed; check it against anchorOf(batchId) on chain" }),
+    signatureValid: z.boolean(),
+    anchor: z.object({ batchId: Uint256, firstPostId: Uint256, count: Uint256, dataHash: hash, txHash: hash, blockNumber: count }),
+    signed: z.object({ seq: Uint256, cumulativeFee: Uint256, signature: z.string() }),
+  }),
+);
+export const Batch = named(
+  "Batch",
+  z.object({
+    batchId: Uint256, sequencer: address, root: hash, firstPostId: Uint256, count: Uint256, dataHash: hash,
+    mode: z.enum(["anchored-calldata", "anchored-hash"]),
+    status: z.enum(["valid", "invalid", "dataUnavailable"]).meta({
+      description: "valid: the data matches the root, posts indexed; invalid: it does not (no post indexed, see reason); dataUnavailable: hash mode and the index has no data",
+    }),
+    reason: z.string().nullable(),
+    posts: count.meta({ description: "Posts indexed" }),
+    hidden: count.meta({ description: "Posts stored but hidden: their signature does not check" }),
+    ...where,
+  }),
 );
 export const Author = named(
   "Author",

@@ -70,6 +70,15 @@ export function openApiDocument(config: ApiConfig): Json {
       "/v1/posts/{id}/tips": operation("listPostTips", "Tips of a post, newest first", [param("PostId"), ...page], {
         "200": ok(list("Tip"), true), "404": response("NotFound"), ...common,
       }),
+      "/v1/posts/{id}/proof": operation("getPostProof", "An anchored post's Merkle proof; check it against anchorOf(batchId) on chain", [param("PostId")], {
+        "200": ok(ref("AnchorProof"), false),
+        "404": problem("No post with this id (code post_not_found)"),
+        "409": problem("A direct or batched post: its Posted event is its proof (code not_anchored)"),
+        ...common,
+      }),
+      "/v1/batches/{batchId}": operation("getBatch", "An anchored batch: valid, invalid (data does not match the root) or dataUnavailable", [param("BatchId")], {
+        "200": ok(ref("Batch"), false), "404": problem("No anchored batch with this id is indexed (code batch_not_found)"), ...common,
+      }),
       "/v1/authors/{address}": operation("getAuthor", "An account's profile: counts and amounts per asset", [param("Address")], {
         "200": ok(ref("Author"), false), "404": response("NotFound"), ...common,
       }),
@@ -119,6 +128,7 @@ export function openApiDocument(config: ApiConfig): Json {
       schemas: componentSchemas(),
       parameters: {
         PostId: { name: "id", in: "path", required: true, description: "Post id (uint256)", schema: { type: "string", pattern: ID_PATTERN } },
+        BatchId: { name: "batchId", in: "path", required: true, description: "Anchored batch id (from 1)", schema: { type: "string", pattern: ID_PATTERN } },
         Address: { name: "address", in: "path", required: true, schema: { type: "string", pattern: ADDRESS_PATTERN } },
         Asset: {
           name: "asset", in: "query", required: false, description: "Token address; 0x000…000 (the default) is ETH",

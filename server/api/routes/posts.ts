@@ -1,6 +1,6 @@
 /**
  * /v1/posts: the global feed (newest first), one post with its stats, its replies (oldest first)
- * and its tips (newest first).
+ * and its tips (newest first); an anchored post's Merkle proof is in posts-proof.ts.
  */
 import type { Express } from "express";
 
@@ -11,6 +11,7 @@ import { get, sendRead, type AppDeps } from "../context.ts";
 import { keyRange, pageKeys, type Listing } from "../pagination.ts";
 import { HttpProblem } from "../problem.ts";
 import type { Reader } from "../read.ts";
+import { registerProofRoute } from "./posts-proof.ts";
 import { noQuerySchema, pageQuerySchema, parseInput, postParamsSchema } from "../schemas.ts";
 
 export type PostView = PostRecord & { stats: PostStats };
@@ -38,8 +39,13 @@ export async function postViews(reader: Reader, ids: readonly string[]): Promise
 /** The key's last `!`-separated part. */
 export const lastPart = (key: string): string => key.slice(key.lastIndexOf("!") + 1);
 
+/** The post `id`, listed (`p!`) or hidden (`px!`: an anchored post whose signature does not check). */
+export async function findPost(reader: Reader, id: bigint): Promise<PostRecord | undefined> {
+  return (await reader.get<PostRecord>(keys.post(id))) ?? (await reader.get<PostRecord>(keys.hiddenPost(id)));
+}
+
 async function requirePost(reader: Reader, id: bigint): Promise<PostRecord> {
-  const post = await reader.get<PostRecord>(keys.post(id));
+  const post = await findPost(reader, id);
   if (post === undefined) throw new HttpProblem("not_found", "no post with this id");
   return post;
 }
@@ -85,4 +91,6 @@ export function registerPostRoutes(app: Express, deps: AppDeps): void {
       return { data: tips.filter((tip) => tip !== undefined), next: page.next };
     });
   });
+
+  registerProofRoute(app, deps);
 }
