@@ -1,0 +1,116 @@
+/**
+ * scripts/verify-proof.ts as a user runs it: a real anvil node with an anchored batch, the real
+ * server (indexer + API) over HTTP, the script in its own Node process; and an API that lies.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createServer, type Server } from "node:http";
+
+import { after, before, describe, it } from "mocha";
+import { encodeFunctionData, type Hex } from "viem";
+
+import { pennyPostAbi } from "../../lib/abi.ts";
+import { buildAnchorTree, encodeAnchorData, pennyPostDomain, signAnchoredPost, type AnchoredPost } from "../../lib/relayed.ts";
+import { loadConfig } from "../../server/config.ts";
+import { startServer, type RunningServer } from "../../server/main.ts";
+import { deployPennyPost, freePort, startAnvil, type Anvil } from "./anvil.ts";
+import { removeTempDirs, silentLogger, tempDir } from "./helpers.ts";
+
+const FEE = 10n ** 13n;
+
+function run(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["scripts/verify-proof.ts", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    child.stderr.on("data", (chunk) => (out += chunk));
+    child.on("exit", (code) => resolve({ code, out }));
+  });
+}
+
+/** An API in front of the real one that serves every proof with its first sibling changed. */
+async function lyingApi(upstream: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = createServer(async (req, res) => {
+    const response = await fetch(`${upstream}${req.url}`);
+    const body = await response.json();
+    if (req.url?.endsWith("/proof") && response.status === 200) {
+      const first = body.data.proof[0] as string;
+      body.data.proof[0] = `${first.slice(0, -1)}${first.endsWith("0") ? "1" : "0"}`;
+    }
+    res.writeHead(response.status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe("scripts/verify-proof.ts (anvil, real server)", function () {
+  this.timeout(120_000);
+  let anvil: Anvil;
+  let address: Hex;
+  let server: RunningServer;
+  let firstPostId: bigint;
+
+  async function send(from: number, data: Hex, value = 0n) {
+    const hash = await anvil.wallet(from).sendTransaction({ to: address, data, value, account: anvil.accounts[from], chain: undefined });
+    const receipt = await anvil.client.waitForTransactionReceipt({ hash });
+    assert.equal(receipt.status, "success");
+  }
+
+  before(async () => {
+    anvil = await startAnvil();
+    address = await deployPennyPost(anvil, FEE);
+    await send(1, encodeFunctionData({ abi: pennyPostAbi, functionName: "post", args: [0n, "a direct post"] }), FEE);
+    await send(0, encodeFunctionData({ abi: pennyPostAbi, functionName: "setSequencer", args: [anvil.accounts[0].address, true] }));
+    const domain = pennyPostDomain(await anvil.client.getChainId(), address);
+    const posts: AnchoredPost[] = [];
+    for (let i = 0; i < 5; i++) {
+      const author = anvil.accounts[1 + (i % 3)];
+      posts.push(await signAnchoredPost(author, domain, { author: author.address, parentId: 0n, content: `anchored ${i}`, seq: BigInt(i + 1), cumulativeFee: FEE * BigInt(i + 1) }));
+    }
+    firstPostId = 2n;
+    const root = buildAnchorTree(firstPostId, posts).root as Hex;
+    await send(0, encodeFunctionData({ abi: pennyPostAbi, functionName: "anchor", args: [root, 5n, encodeAnchorData(posts)] }));
+    const config = loadConfig({ CHAIN_RPC_URL: anvil.url, PENNYPOST_ADDRESS: address, DATA_DIR: await tempDir("verify"), HTTP_PORT: "0", POLL_INTERVAL_MS: "20" });
+    server = await startServer(config, silentLogger);
+    for (let i = 0; i < 200 && !server.follower.status().caughtUp; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(server.follower.status().caughtUp, true);
+  });
+  after(async () => {
+    await server?.stop();
+    await anvil?.stop();
+    await removeTempDirs();
+  });
+
+  it("verifies an anchored post against the chain and exits 0", async () => {
+    const { code, out } = await run([String(firstPostId + 3n), "--api", server.url, "--rpc", anvil.url]);
+    assert.equal(code, 0, out);
+    assert.match(out, /VERDICT: VERIFIED/);
+    assert.match(out, /ok +the contract's verifyAnchoredPost accepts it/);
+  });
+
+  it("exits 1 for a direct post, which has no anchored proof", async () => {
+    const { code, out } = await run(["1", "--api", server.url, "--rpc", anvil.url]);
+    assert.equal(code, 1, out);
+    assert.match(out, /not_anchored/);
+    assert.match(out, /NOT VERIFIED/);
+  });
+
+  it("exits 1 when the API serves a tampered proof: the chain's root decides, not the API", async () => {
+    const liar = await lyingApi(server.url);
+    try {
+      const { code, out } = await run([String(firstPostId), "--api", liar.url, "--rpc", anvil.url]);
+      assert.equal(code, 1, out);
+      assert.match(out, /FAIL +the proof verifies off chain/);
+      assert.match(out, /FAIL +the contract's verifyAnchoredPost accepts it/);
+    } finally {
+      await liar.close();
+    }
+  });
+
+  it("exits 2 with the usage on a malformed post id", async () => {
+    const { code, out } = await run(["abc"]);
+    assert.equal(code, 2);
+    assert.match(out, /usage: node scripts\/verify-proof.ts/);
+  });
+});
