@@ -19,7 +19,7 @@ import { createEventHub, publishIngested } from "./api/hub.ts";
 import type { IndexerStatus } from "./api/status.ts";
 import { createFollower, type Follower } from "./chain/follower.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
-import type { Address } from "./domain.ts";
+import type { Address, AnchorDataSource } from "./domain.ts";
 import { NonRetryableError } from "./errors.ts";
 import { createIndexerMetrics } from "./metrics.ts";
 import { LevelStore } from "./store/level-store.ts";
@@ -47,7 +47,8 @@ async function resolveContracts(config: Config): Promise<{ chainId: number | und
   };
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+/** `anchorData`: where hash-mode anchored batches' data comes from (the relayer's store); none: they are dataUnavailable. */
+export async function startServer(config: Config, logger: Logger, options: { anchorData?: AnchorDataSource } = {}): Promise<RunningServer> {
   const { chainId: expectedChainId, startBlock, contracts } = await resolveContracts(config);
   const client = createPublicClient({ transport: http(config.CHAIN_RPC_URL, { batch: { batchSize: 200 }, retryCount: 2 }) }) as PublicClient;
   const chainId = await client.getChainId().catch((error: unknown) => {
@@ -65,7 +66,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let published: Promise<unknown> = Promise.resolve();
   const metrics = createIndexerMetrics(registry, () => follower);
   follower = createFollower({
-    client, store, logger,
+    client, store, logger, anchorData: options.anchorData,
     config: {
       address: contracts.PennyPost, startBlock, confirmations: config.CONFIRMATIONS, reorgWindow: config.REORG_WINDOW,
       chunkBlocks: config.BACKFILL_CHUNK_BLOCKS, maxChunkBlocks: config.BACKFILL_MAX_CHUNK_BLOCKS, pollIntervalMs: config.POLL_INTERVAL_MS,

@@ -2,7 +2,7 @@
  * The live stream's source: the follower publishes each ingested post and tip, /v1/stream
  * subscribers receive them. In-process and synchronous; a listener that throws is isolated.
  */
-import type { Hex, PostRecord, ProtocolEvent, TipRecord } from "../domain.ts";
+import type { AnchoredPostRecord, Hex, PostRecord, ProtocolEvent, TipRecord } from "../domain.ts";
 import { keys, positionPart } from "../store/keys.ts";
 import type { LevelStore } from "../store/level-store.ts";
 
@@ -28,8 +28,15 @@ export interface EventHub extends StreamSource {
   size(): number;
 }
 
-/** The SSE `id` of an event: its chain position (12-digit block, 6-digit log index). */
-export const streamEventId = (event: StreamEvent): string => positionPart(event.data.block, event.data.logIndex);
+/**
+ * The SSE `id` of an event: its chain position (12-digit block, 6-digit log index), and for the
+ * posts of an anchored batch (which share their `Anchored` log) `.<leaf index>`.
+ */
+export const streamEventId = (event: StreamEvent): string => {
+  const position = positionPart(event.data.block, event.data.logIndex);
+  const leafIndex = (event.data as Partial<AnchoredPostRecord>).leafIndex;
+  return leafIndex === undefined ? position : `${position}.${leafIndex}`;
+};
 
 export function createEventHub(onListenerError: (error: unknown) => void = () => {}): EventHub {
   const listeners = new Set<StreamListener>();
@@ -59,17 +66,23 @@ export function createEventHub(onListenerError: (error: unknown) => void = () =>
  * batch is written; records already reverted by a later reorg are skipped.
  */
 export async function publishIngested(hub: EventHub, store: LevelStore, events: readonly ProtocolEvent[]): Promise<number> {
-  const wanted = events.filter((event) => event.kind === "Posted" || event.kind === "Tipped");
-  const recordKeys = wanted.map((event) =>
-    event.kind === "Posted" ? keys.post(event.postId) : keys.postTip(event.postId, positionPart(event.blockNumber, event.logIndex)),
-  );
-  const records = await store.getMany<PostRecord | TipRecord>(recordKeys);
+  // One entry per record: a Posted or Tipped event, or each post of a valid anchored batch (hidden
+  // posts, whose signature does not check, have no `p!` record and are skipped like reverted ones).
+  const wanted: { type: "post" | "tip"; key: string; event: ProtocolEvent }[] = [];
+  for (const event of events) {
+    if (event.kind === "Posted") wanted.push({ type: "post", key: keys.post(event.postId), event });
+    else if (event.kind === "Tipped") wanted.push({ type: "tip", key: keys.postTip(event.postId, positionPart(event.blockNumber, event.logIndex)), event });
+    else if (event.kind === "Anchored" && event.resolved?.status === "valid") {
+      for (let i = 0n; i < event.count; i++) wanted.push({ type: "post", key: keys.post(event.firstPostId + i), event });
+    }
+  }
+  const records = await store.getMany<PostRecord | TipRecord>(wanted.map((entry) => entry.key));
   let published = 0;
-  wanted.forEach((event, i) => {
+  wanted.forEach(({ type, event }, i) => {
     const record = records[i];
     if (record === undefined) return;
     const block = { number: Number(event.blockNumber), hash: event.blockHash };
-    if (event.kind === "Posted") hub.publish({ type: "post", data: record as PostRecord, block });
+    if (type === "post") hub.publish({ type: "post", data: record as PostRecord, block });
     else hub.publish({ type: "tip", data: record as TipRecord, block });
     published++;
   });

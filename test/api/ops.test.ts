@@ -83,12 +83,14 @@ describe("operations and config", () => {
       assert.equal(res.body.openapi, "3.1.0");
       assert.deepEqual(Object.keys(res.body.paths).sort(), [
         "/health", "/metrics", "/openapi.json", "/ready", "/rpc", "/status", "/v1/authors/{address}", "/v1/authors/{address}/posts",
-        "/v1/config", "/v1/leaderboards/authors", "/v1/leaderboards/posts", "/v1/posts", "/v1/posts/{id}",
-        "/v1/posts/{id}/replies", "/v1/posts/{id}/tips", "/v1/stream",
+        "/v1/batches/{batchId}", "/v1/config", "/v1/leaderboards/authors", "/v1/leaderboards/posts", "/v1/posts", "/v1/posts/{id}",
+        "/v1/posts/{id}/proof", "/v1/posts/{id}/replies", "/v1/posts/{id}/tips", "/v1/stream",
       ]);
       const problem = res.body.components.schemas.Problem;
       assert.deepEqual(problem.required.sort(), ["code", "detail", "status", "title", "type"]);
       assert.ok(problem.properties.code.enum.includes("rate_limited"));
+      for (const code of ["post_not_found", "not_anchored", "batch_not_found"]) assert.ok(problem.properties.code.enum.includes(code), code);
+      assert.deepEqual(Object.keys(res.body.paths["/v1/posts/{id}/proof"].get.responses).filter((s) => s.startsWith("4")).sort(), ["400", "404", "405", "409", "429"]);
       assert.equal(res.body.components.parameters.Limit.schema.maximum, 100);
       // Every $ref resolves inside the document.
       const refs = JSON.stringify(res.body).match(/"\$ref":"[^"]+"/g) ?? [];

@@ -32,9 +32,9 @@ import {
 } from "../../lib/relayed.ts";
 import { createApp } from "../../server/api/app.ts";
 import { AnchorProof, Batch, PostView, Tip, envelope } from "../../server/api/models.ts";
-import { createEventHub } from "../../server/api/hub.ts";
+import { createEventHub, publishIngested, streamEventId, type StreamEvent } from "../../server/api/hub.ts";
 import { initialStatus } from "../../server/api/status.ts";
-import type { AccountRecord, AnchorDataSource, ProtocolRecord } from "../../server/domain.ts";
+import type { AccountRecord, AnchorDataSource, ProtocolEvent, ProtocolRecord } from "../../server/domain.ts";
 import { keys } from "../../server/store/keys.ts";
 import type { LevelStore } from "../../server/store/level-store.ts";
 import { getJson, problemCode, testConfig } from "../api/helpers.ts";
@@ -410,6 +410,27 @@ describe("indexer: relayed modes (Hardhat network, real LevelDB and HTTP)", func
         await served.close();
         await withData.store.close();
       }
+    });
+
+    it("publishes a valid batch's listed posts on the live stream, each with its own id, and not its hidden one", async () => {
+      const indexer = await openIndexer(client, pennyPost.address);
+      const committed: ProtocolEvent[] = [];
+      const follower = createFollower({
+        client, store: indexer.store, logger: silentLogger, config: followerConfig(pennyPost.address), hooks: { onCommit: (events) => committed.push(...events) },
+      });
+      await follower.syncOnce();
+      const hub = createEventHub();
+      const seen: StreamEvent[] = [];
+      hub.subscribe((event) => seen.push(event));
+      await publishIngested(hub, indexer.store, committed);
+      const posts = seen.filter((event) => event.type === "post").map((event) => event.data.id);
+      for (const { first, posts: batch } of [calldataBatch, secondBatch]) {
+        for (let i = 0n; i < BigInt(batch.length); i++) assert.ok(posts.includes((first + i).toString()));
+      }
+      assert.ok(!posts.includes((badSignatureBatch.first + 1n).toString()), "the hidden post is not streamed");
+      assert.ok(!posts.includes(forgedRootBatch.first.toString()), "nothing of the invalid batch is streamed");
+      assert.equal(new Set(seen.map(streamEventId)).size, seen.length, "stream ids are unique");
+      await indexer.store.close();
     });
 
     it("stops accepting a session key's signatures once it is revoked", async () => {
