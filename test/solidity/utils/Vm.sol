@@ -4,6 +4,13 @@ pragma solidity ^0.8.28;
 /// @notice The few cheatcodes these tests use (forge-std is not available here). Hardhat 3's EDR
 /// serves them at the well-known cheatcode address; the signatures are Foundry's.
 interface Vm {
+    /// @notice One log recorded since `recordLogs` (Foundry's `Vm.Log`).
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
     /// @notice Sets `msg.sender` for the next call only.
     function prank(address sender) external;
 
@@ -25,6 +32,9 @@ interface Vm {
     /// cheatcode (all topics and data are compared).
     function expectEmit() external;
 
+    /// @notice As `expectEmit()`, and the event must come from `emitter`.
+    function expectEmit(address emitter) external;
+
     /// @notice Discards the current fuzz input when `condition` is false.
     function assume(bool condition) external;
 
@@ -40,6 +50,19 @@ interface Vm {
     function store(address target, bytes32 slot, bytes32 value) external;
 
     function label(address account, string calldata name) external;
+
+    /// @notice Sets `block.chainid` (EIP-712 domains built for the old id stop matching).
+    function chainId(uint256 newChainId) external;
+
+    /// @notice Starts recording every log emitted; `getRecordedLogs` returns and clears them.
+    function recordLogs() external;
+
+    function getRecordedLogs() external returns (Log[] memory logs);
+
+    /// @notice Saves the whole EVM state; `revertToState(id)` restores it.
+    function snapshotState() external returns (uint256 snapshotId);
+
+    function revertToState(uint256 snapshotId) external returns (bool success);
 }
 
 address constant VM_ADDRESS = 0x7109709ECfa91a80626fF3989D68f67F5b1DD12D;
