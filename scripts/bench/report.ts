@@ -1,0 +1,83 @@
+/**
+ * report.md from results.json: the measured tables, every mode against direct in the same run, the
+ * targets, and the projections onto Ethereum L1, a large L2 and blob data availability, with every
+ * external figure cited (sources.ts). Pure: results in, Markdown out.
+ */
+import { L1_GAS_PER_SECOND, project, type ProjectionParameters } from "./projections.ts";
+import type { Results, Scenario } from "./schema.ts";
+import { SOURCES } from "./sources.ts";
+
+const n0 = (x: number | null | undefined) => (x === null || x === undefined ? "–" : Math.round(x).toLocaleString("en-US"));
+const n1 = (x: number | null | undefined) => (x === null || x === undefined ? "–" : x.toLocaleString("en-US", { maximumFractionDigits: 1 }));
+const sig = (x: number) => (x === Number.POSITIVE_INFINITY ? "∞" : x >= 100 ? n0(x) : x.toPrecision(3));
+const label = (s: Scenario) => (s.mode === "direct" ? "direct" : `${s.mode} ×${s.batchSize}`);
+const rateOf = (s: Scenario) => (s.mode === "vouchers" ? s.tipsPerSecond : s.postsPerSecond);
+const gasOf = (s: Scenario) => (s.mode === "vouchers" ? s.gasPerTip : s.gasPerPost);
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+export function renderReport(results: Results, parameters: ProjectionParameters): string {
+  const env = results.environment;
+  const ok = results.scenarios.filter((s) => s.status === "ok");
+  const direct = ok.find((s) => s.mode === "direct");
+  const out: string[] = [];
+  out.push(`# PennyPost throughput benchmark`, "");
+  out.push(`Run ${results.startedAt} on ${env.cpuCount} × ${env.cpuModel}, ${env.memoryGiB} GiB, Node ${env.node}, load average at start ${env.loadAverage.join(" / ")} (the machine is shared: absolute numbers are noisy, ratios within this run are what count).`);
+  out.push(`Chain: ${env.chain.backend} (${env.chain.clientVersion}), chain id ${env.chain.chainId}; commit ${env.gitCommit ?? "unknown"}.`, "");
+  out.push(`How it was measured:`);
+  out.push(`- ${results.presign.method}: ${n0(results.presign.signaturesPerSecond)} signatures/s (viem's signTypedData: ${n0(results.presign.viemSignTypedDataPerSecond)}/s). Signing is not in the timed window; the relayer's/sequencer's work is (encoding, Merkle tree, signing its transaction).`);
+  out.push(`- End to end = from the first submission of a scenario until its last item is visible through the HTTP API of the real indexer (in-process), per the visibility column. Latency = per item, submission → visible.`);
+  out.push(`- Gas and calldata from the receipts and the transactions sent; anchored gas/post includes the scenario's one \`settleAnchoredFees\` call.`, "");
+
+  out.push(`## Results`, "");
+  out.push(table(
+    ["scenario", "items", "s", "items/s", "× direct", "gas/item", "bytes/item", "7623 floor/item", "p50 ms", "p95 ms", "p99 ms", "tx/s", "blocks", "indexer ev/s", "max lag", "CPU bench s", "CPU chain s", "visible via"],
+    results.scenarios.map((s) => s.status === "skipped"
+      ? [label(s), "skipped", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", s.skipReason ?? ""]
+      : [
+        label(s), n0(s.posts + s.tips), n1(s.seconds), n0(rateOf(s)), direct && direct.postsPerSecond > 0 && s.mode !== "vouchers" ? `${n1(s.postsPerSecond / direct.postsPerSecond)}×` : "–",
+        n0(gasOf(s)), n1(s.offchainDataBytesPerPost !== null ? s.bytesPerPost : s.bytesPerPost), n0(s.calldataFloorGasPerItem), n1(s.latencyMs.p50), n1(s.latencyMs.p95), n1(s.latencyMs.p99),
+        n1(s.transactionsPerSecond), String(s.blocks), n0(s.indexerEventsPerSecond), s.indexerMaxLagBlocks === null ? "–" : String(s.indexerMaxLagBlocks),
+        n1(s.cpu.bench.cpuSeconds), s.cpu.chain ? n1(s.cpu.chain.cpuSeconds) : "–", s.visibility.method + (s.visibility.notVisible > 0 ? ` (${s.visibility.notVisible} never)` : ""),
+      ]),
+  ));
+  out.push("", "Visibility and anomalies per scenario:", "");
+  for (const s of results.scenarios) out.push(`- ${label(s)}: ${s.visibility.note}${s.skippedActions > 0 ? `; ${s.skippedActions} ActionSkipped events` : ""}`);
+  out.push("");
+
+  out.push(`## Targets`, "");
+  const anchored = ok.filter((s) => s.mode.startsWith("anchored"));
+  const bestAnchored = anchored.reduce<Scenario | undefined>((best, s) => (best === undefined || s.postsPerSecond > best.postsPerSecond ? s : best), undefined);
+  const cheapest = anchored.reduce<Scenario | undefined>((best, s) => (best === undefined || (s.gasPerPost ?? Infinity) < (best.gasPerPost ?? Infinity) ? s : best), undefined);
+  const batched = ok.filter((s) => s.mode === "batched");
+  const vouchers = ok.filter((s) => s.mode === "vouchers").reduce<Scenario | undefined>((best, s) => (best === undefined || s.tipsPerSecond > best.tipsPerSecond ? s : best), undefined);
+  const verdict = (met: boolean | undefined) => (met === undefined ? "not run" : met ? "met" : "**not met**");
+  const rows: string[][] = [];
+  rows.push(["anchored ≥ 6,000 posts/s end to end for ≥ 60 s", bestAnchored ? `${n0(bestAnchored.postsPerSecond)} posts/s over ${n1(bestAnchored.seconds)} s (${label(bestAnchored)}, ${bestAnchored.visibility.method})` : "–", verdict(bestAnchored && bestAnchored.postsPerSecond >= 6000 && bestAnchored.seconds >= 60)]);
+  rows.push(["anchored ≥ 20× direct", bestAnchored && direct ? `${n1(bestAnchored.postsPerSecond / direct.postsPerSecond)}×` : "–", verdict(bestAnchored && direct ? bestAnchored.postsPerSecond >= 20 * direct.postsPerSecond : undefined)]);
+  rows.push(["≤ 100 gas/post amortized (anchored)", cheapest ? `${n1(cheapest.gasPerPost)} gas/post (${label(cheapest)})` : "–", verdict(cheapest ? (cheapest.gasPerPost ?? Infinity) <= 100 : undefined)]);
+  for (const b of batched) {
+    const within = b.gasPerPost !== null && b.calldataFloorGasPerItem !== null ? b.gasPerPost / b.calldataFloorGasPerItem - 1 : null;
+    rows.push([`batched gas/post within 10% of the EIP-7623 floor of its bytes (×${b.batchSize})`, within === null ? "–" : `${n0(b.gasPerPost)} vs floor ${n0(b.calldataFloorGasPerItem)} (${within >= 0 ? "+" : ""}${n1(within * 100)}%)`, verdict(within === null ? undefined : within <= 0.1)]);
+  }
+  rows.push(["vouchers ≥ 5,000 tips/s settled", vouchers ? `${n0(vouchers.tipsPerSecond)} tips/s (${label(vouchers)})` : "–", verdict(vouchers ? vouchers.tipsPerSecond >= 5000 : undefined)]);
+  out.push(table(["target", "measured", "verdict"], rows), "");
+
+  out.push(`## Projections onto real networks`, "");
+  out.push(`Items/s each network could carry if PennyPost had all of it, from the measured gas (and bytes) per item: Ethereum L1 at ${n0(SOURCES.l1GasLimit.value)} gas per ${SOURCES.l1BlockSeconds.value} s block (${n0(L1_GAS_PER_SECOND)} gas/s); a large L2 at ${n0(parameters.l2GasPerSecond)} gas/s${parameters.l2GasPerSecond === SOURCES.l2GasPerSecond.value ? " (Base, cited below)" : " (given with --l2-mgas-per-second)"}; blob data availability at ${SOURCES.blobTarget.value} (target) / ${SOURCES.blobMax.value} (max) blobs of ${n0(SOURCES.blobBytes.value)} bytes per ${SOURCES.l1BlockSeconds.value} s for the data each item needs available (calldata bytes; for anchored-hash the batch data the sequencer keeps). Cost at ${parameters.gasPriceGwei} gwei and $${n0(parameters.ethUsd)}/ETH (assumptions, set with --gas-price-gwei and --eth-usd), excluding the protocol's posting fee. Twitter for scale: ${n0(SOURCES.twitterAverage.value)} tweets/s average, ${n0(SOURCES.twitterPeak.value)} tweets/s record peak.`, "");
+  const projections = results.scenarios.map((s) => project(s, parameters)).filter((p) => p !== undefined);
+  out.push(table(
+    ["scenario", "gas/item", "data B/item", "L1 items/s", "L1 / Twitter avg", "L1 / Twitter peak", "L2 items/s", "blobs (target) items/s", "blobs (max) items/s", "max items per tx (2^24 gas)", "ETH/item", "$/item"],
+    projections.map((p) => [
+      p.mode === "direct" ? "direct" : `${p.mode} ×${p.batchSize}`, n0(p.gasPerItem), n1(p.dataBytesPerItem), sig(p.l1ItemsPerSecond), `${sig(p.l1VsTwitterAverage)}×`, `${sig(p.l1VsTwitterPeak)}×`,
+      sig(p.l2ItemsPerSecond), sig(p.blobTargetItemsPerSecond), sig(p.blobMaxItemsPerSecond), n0(p.maxItemsPerTransaction), p.costEth.toExponential(2), `$${p.costUsd.toPrecision(3)}`,
+    ]),
+  ), "");
+
+  out.push(`## Sources`, "");
+  for (const source of Object.values(SOURCES)) out.push(`- ${n0(source.value)} ${source.unit}: ${source.what}. <${source.url}>`);
+  out.push("", `Options: \`${JSON.stringify(env.options)}\``, "");
+  return out.join("\n");
+}

@@ -1,0 +1,161 @@
+/**
+ * One scenario (a mode at a batch size): its pre-signed units go through a submitter with at most
+ * `concurrency` transactions in flight; the clock runs from the first submission until the last item
+ * is visible (visibility.ts) or the visibility timeout passes. Gas, bytes and blocks come from the
+ * receipts; CPU from the processes; the indexer's numbers from its own /metrics and /status.
+ */
+import { encodeEventTopics } from "viem";
+
+import { pennyPostAbi } from "../../lib/abi.ts";
+import { ingestedEvents, lagSampler, latencyHistogram, round3, usageMeter } from "./measure.ts";
+import type { Mode } from "./options.ts";
+import type { Scenario } from "./schema.ts";
+import type { Submission, Submitter } from "./submitters.ts";
+import type { InclusionTracker, RawReceipt } from "./tx.ts";
+import { ItemBook, type VisibilityCheck } from "./visibility.ts";
+import type { Unit } from "./workload.ts";
+
+const ACTION_SKIPPED = encodeEventTopics({ abi: pennyPostAbi, eventName: "ActionSkipped" })[0]!.toLowerCase();
+
+export interface ScenarioContext {
+  apiUrl: string;
+  tracker: InclusionTracker;
+  chainPid: number | undefined;
+  concurrency: number;
+  durationSeconds: number | undefined;
+  visibilityTimeoutMs: number;
+  /** Where the SSE stream delivers: the scenario installs its book here. */
+  setBook(book: ItemBook | undefined): void;
+  onProgress?(visible: number, total: number): void;
+}
+
+export interface ScenarioOutcome {
+  scenario: Scenario;
+  latencyCurve: { percentile: number; ms: number }[];
+  receipts: RawReceipt[];
+}
+
+export function countSkipped(receipts: readonly RawReceipt[]): number {
+  return receipts.reduce((n, r) => n + r.logs.filter((log) => log.topics[0]?.toLowerCase() === ACTION_SKIPPED).length, 0);
+}
+
+export function skippedScenario(mode: Mode, batchSize: number, reason: string): Scenario {
+  const zero = { p50: 0, p95: 0, p99: 0, max: 0, count: 0 };
+  return {
+    mode, batchSize, status: "skipped", skipReason: reason, posts: 0, tips: 0, transactions: 0, blocks: 0, seconds: 0,
+    postsPerSecond: 0, tipsPerSecond: 0, includedPerSecond: 0, transactionsPerSecond: 0, gasPerPost: null, gasPerTip: null,
+    gasPerItemExcludingSettlement: null, bytesPerPost: null, offchainDataBytesPerPost: null, calldataFloorGasPerItem: null,
+    settlementGas: 0, latencyMs: zero, inclusionLatencyMs: zero,
+    visibility: { method: "api-stream", note: reason, notVisible: 0 }, indexerEventsPerSecond: 0, indexerMaxLagBlocks: null,
+    skippedActions: 0, cpu: { bench: { cpuSeconds: 0, peakRssMiB: null }, chain: null },
+  };
+}
+
+export async function runScenario<P>(
+  context: ScenarioContext, mode: Mode, batchSize: number, units: Unit<P>[], submitter: Submitter<P>, visibility: VisibilityCheck,
+  /** Runs after the timed window (anchored fee settlement): its receipts count in gas, not in time. */
+  afterWindow?: () => Promise<RawReceipt[]>,
+): Promise<ScenarioOutcome> {
+  const book = new ItemBook();
+  context.setBook(book);
+  const events0 = await ingestedEvents(context.apiUrl);
+  const lag = lagSampler(context.apiUrl);
+  const usage = await usageMeter(context.chainPid);
+  const receipts: RawReceipt[] = [];
+  const submissions: Submission[] = [];
+  const sendErrors: unknown[] = [];
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
+  const done: Promise<void>[] = [];
+  const progressTimer = setInterval(() => context.onProgress?.(book.visible, book.items.size), 200);
+
+  const started = performance.now();
+  for (const unit of units) {
+    if (context.durationSeconds !== undefined && performance.now() - started > context.durationSeconds * 1000) break;
+    while (inFlight >= context.concurrency) await new Promise<void>((resolve) => (wake = resolve));
+    book.submit(unit.keys, performance.now());
+    const submission = await submitter.submit(unit);
+    submissions.push(submission);
+    inFlight++;
+    const release = () => {
+      inFlight--;
+      wake?.();
+    };
+    const refused = submission.sent.then(() => new Promise<never>(() => {}), (error: unknown) => {
+      sendErrors.push(error);
+      return undefined;
+    });
+    done.push(Promise.race([context.tracker.watch(submission.hash), refused]).then((included) => {
+      release();
+      if (included === undefined) return;
+      const blockNumber = Number(included.receipt.blockNumber);
+      receipts.push(included.receipt);
+      book.include(unit.keys, included.seenAt);
+      visibility.onIncluded(book, unit.keys, blockNumber, included.seenAt, submission.postIds);
+    }));
+  }
+  await Promise.race([Promise.all(done), new Promise((resolve) => setTimeout(resolve, context.visibilityTimeoutMs))]);
+  await book.settle(context.visibilityTimeoutMs);
+  clearInterval(progressTimer);
+  context.onProgress?.(book.visible, book.items.size);
+  context.setBook(undefined);
+
+  const items = [...book.items.values()];
+  const lastVisible = Math.max(started, ...items.map((i) => i.visibleAt ?? 0));
+  const lastIncluded = Math.max(started, ...items.map((i) => i.includedAt ?? 0));
+  const notVisible = items.filter((i) => i.visibleAt === undefined).length;
+  const end = notVisible > 0 ? performance.now() : lastVisible;
+  const seconds = (end - started) / 1000;
+  const events1 = await ingestedEvents(context.apiUrl);
+  const maxLag = lag.stop();
+  const cpu = await usage.stop();
+  const settlement = afterWindow ? await afterWindow() : [];
+
+  const latency = latencyHistogram();
+  const inclusion = latencyHistogram();
+  for (const item of items) {
+    if (item.visibleAt !== undefined) latency.record(item.visibleAt - item.submittedAt);
+    if (item.includedAt !== undefined) inclusion.record(item.includedAt - item.submittedAt);
+  }
+  const gasOf = (list: readonly RawReceipt[]) => list.reduce((sum, r) => sum + Number(BigInt(r.gasUsed)), 0);
+  const gas = gasOf(receipts);
+  const settlementGas = gasOf(settlement);
+  const count = items.length;
+  const isTips = mode === "vouchers";
+  const bytes = submissions.reduce((sum, s) => sum + s.calldataBytes, 0);
+  const floor = submissions.reduce((sum, s) => sum + s.floorGas, 0);
+  const offchain = submissions.reduce((sum, s) => sum + (s.offchainBytes ?? 0), 0);
+  const perItem = (n: number) => (count > 0 ? round3(n / count) : null);
+  const notes = [visibility.note()];
+  if (notVisible > 0) notes.push(`${notVisible} item(s) not visible after ${context.visibilityTimeoutMs / 1000} s`);
+  if (sendErrors.length > 0) notes.push(`${sendErrors.length} transaction(s) refused by the node: ${String((sendErrors[0] as Error)?.message ?? sendErrors[0]).slice(0, 200)}`);
+  if (receipts.some((r) => r.status !== "0x1")) notes.push(`${receipts.filter((r) => r.status !== "0x1").length} transaction(s) reverted`);
+
+  const scenario: Scenario = {
+    mode, batchSize, status: "ok",
+    posts: isTips ? 0 : count, tips: isTips ? count : 0,
+    transactions: receipts.length,
+    blocks: new Set(receipts.map((r) => r.blockNumber)).size,
+    seconds: round3(seconds),
+    postsPerSecond: isTips ? 0 : round3(count / seconds),
+    tipsPerSecond: isTips ? round3(count / seconds) : 0,
+    includedPerSecond: round3(count / Math.max((lastIncluded - started) / 1000, 1e-3)),
+    transactionsPerSecond: round3(receipts.length / seconds),
+    gasPerPost: isTips ? null : perItem(gas + settlementGas),
+    gasPerTip: isTips ? perItem(gas) : null,
+    gasPerItemExcludingSettlement: mode.startsWith("anchored") ? perItem(gas) : null,
+    bytesPerPost: perItem(bytes),
+    offchainDataBytesPerPost: mode === "anchored-hash" ? perItem(offchain) : null,
+    calldataFloorGasPerItem: floor > 0 ? perItem(floor) : null,
+    settlementGas,
+    latencyMs: latency.summary(),
+    inclusionLatencyMs: inclusion.summary(),
+    visibility: { method: visibility.method(), note: notes.join("; "), notVisible },
+    indexerEventsPerSecond: round3((events1 - events0) / seconds),
+    indexerMaxLagBlocks: maxLag,
+    skippedActions: countSkipped([...receipts, ...settlement]),
+    cpu,
+  };
+  return { scenario, latencyCurve: latency.curve(), receipts };
+}
+

@@ -1,0 +1,135 @@
+/**
+ * Transactions without round trips: a sender that signs locally with explicit nonce, gas and fees
+ * (no eth_estimateGas / eth_getTransactionCount per transaction) and sends raw; and an inclusion
+ * tracker that follows new blocks and resolves each watched transaction with its receipt and the
+ * moment the bench saw it.
+ */
+import { keccak256, type Address, type Hex, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+
+export interface Fees {
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+}
+
+/** The fields of a receipt the bench uses (raw JSON-RPC, hex quantities). */
+export interface RawReceipt {
+  transactionHash: Hex;
+  blockNumber: Hex;
+  gasUsed: Hex;
+  status: Hex;
+  logs: { topics: Hex[]; data: Hex }[];
+}
+
+export interface Included {
+  receipt: RawReceipt;
+  /** performance.now() when the bench saw the block that includes it. */
+  seenAt: number;
+}
+
+/** Generous fees that stay valid while the base fee moves: 3 x base fee + 2 gwei, 1 gwei tip. */
+export async function currentFees(client: PublicClient): Promise<Fees> {
+  const block = await client.getBlock();
+  const base = block.baseFeePerGas ?? (await client.getGasPrice());
+  return { maxFeePerGas: base * 3n + 2_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n };
+}
+
+export interface Sender {
+  address: Address;
+  /** Signs with the next nonce; returns the raw transaction and its hash (known before sending). */
+  sign(tx: { to: Address; data: Hex; gas: bigint; value?: bigint }): Promise<{ raw: Hex; hash: Hex }>;
+  send(raw: Hex): Promise<Hex>;
+}
+
+export async function createSender(client: PublicClient, privateKey: Hex, chainId: number, fees: Fees): Promise<Sender> {
+  const account = privateKeyToAccount(privateKey);
+  let nonce = await client.getTransactionCount({ address: account.address, blockTag: "pending" });
+  return {
+    address: account.address,
+    async sign({ to, data, gas, value = 0n }) {
+      const raw = await account.signTransaction({ type: "eip1559", chainId, nonce: nonce++, to, data, gas, value, ...fees });
+      return { raw, hash: keccak256(raw) };
+    },
+    send: (raw) => client.request({ method: "eth_sendRawTransaction", params: [raw] }),
+  };
+}
+
+/**
+ * Follows the chain head every `pollMs` and fetches the receipts of watched transactions in each
+ * new block (eth_getBlockReceipts where the node has it, else one eth_getTransactionReceipt each).
+ */
+export function createInclusionTracker(client: PublicClient, pollMs = 15) {
+  const waiting = new Map<string, { resolve: (included: Included) => void }>();
+  let next: bigint | undefined;
+  let blockReceipts: boolean | undefined;
+  let running = true;
+  let failure: unknown;
+
+  async function receiptsOf(number: bigint): Promise<RawReceipt[]> {
+    const tag = `0x${number.toString(16)}`;
+    if (blockReceipts !== false) {
+      try {
+        const all = await client.request({ method: "eth_getBlockReceipts" as never, params: [tag] as never }) as RawReceipt[] | null;
+        blockReceipts = true;
+        return (all ?? []).filter((r) => waiting.has(r.transactionHash.toLowerCase()));
+      } catch (error) {
+        if (blockReceipts === true) throw error;
+        blockReceipts = false;
+      }
+    }
+    const block = await client.request({ method: "eth_getBlockByNumber", params: [tag as Hex, false] }) as { transactions: Hex[] } | null;
+    const hashes = (block?.transactions ?? []).filter((h) => waiting.has(h.toLowerCase()));
+    return Promise.all(hashes.map((hash) => client.request({ method: "eth_getTransactionReceipt", params: [hash] }) as Promise<RawReceipt>));
+  }
+
+  // eth_blockNumber directly: viem's getBlockNumber caches the answer for the client's polling interval.
+  const head = async () => BigInt(await client.request({ method: "eth_blockNumber" }));
+  const loop = (async () => {
+    next = (await head()) + 1n;
+    while (running) {
+      try {
+        const latest = await head();
+        for (; next <= latest; next++) {
+          const receipts = await receiptsOf(next);
+          const seenAt = performance.now();
+          for (const receipt of receipts) {
+            const key = receipt.transactionHash.toLowerCase();
+            waiting.get(key)?.resolve({ receipt, seenAt });
+            waiting.delete(key);
+          }
+        }
+      } catch (error) {
+        failure = error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  })();
+
+  return {
+    /** Resolves when `hash` is in a block the tracker has seen. Call before sending. */
+    watch(hash: Hex): Promise<Included> {
+      return new Promise((resolve) => waiting.set(hash.toLowerCase(), { resolve }));
+    },
+    pending: () => waiting.size,
+    lastError: () => failure,
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+export type InclusionTracker = ReturnType<typeof createInclusionTracker>;
+
+/** EIP-7623 floor of a transaction's calldata: 21,000 + 10 x (zero bytes + 4 x non-zero bytes). */
+export function calldataFloorGas(data: Hex): number {
+  let zero = 0;
+  let nonZero = 0;
+  for (let i = 2; i < data.length; i += 2) {
+    if (data[i] === "0" && data[i + 1] === "0") zero++;
+    else nonZero++;
+  }
+  return 21_000 + 10 * (zero + 4 * nonZero);
+}
+
+export const calldataBytes = (data: Hex): number => (data.length - 2) / 2;

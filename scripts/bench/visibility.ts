@@ -1,0 +1,157 @@
+/**
+ * When is an item "visible"? The end-to-end clock of every scenario stops when the last post (or
+ * tip) can be read through the HTTP API, and how the bench learns that is pluggable per mode:
+ *
+ *  - api-stream: the SSE stream `/v1/stream` announces each ingested post and tip (direct, batched,
+ *    vouchers); the bench recognises its items by content tag or tip amount;
+ *  - api-get: after an anchored batch is included and the indexer's cursor (/status) passed its
+ *    block, `GET /v1/posts/<last id of the batch>` answers 200;
+ *  - included-on-chain: the fallback while that GET answers 404 with the indexer past the block
+ *    (the indexer does not serve anchored posts): the item counts as visible when its transaction is
+ *    included, and the report says so.
+ */
+import { contentKey, tipKey } from "./workload.ts";
+
+export interface ItemTimes {
+  submittedAt: number;
+  includedAt?: number;
+  visibleAt?: number;
+}
+
+/** The items of one scenario and when each was submitted, included and visible (performance.now()). */
+export class ItemBook {
+  readonly items = new Map<string, ItemTimes>();
+  visible = 0;
+  private waiter: (() => void) | undefined;
+
+  submit(keys: readonly string[], at: number): void {
+    for (const key of keys) this.items.set(key, { submittedAt: at });
+  }
+  include(keys: readonly string[], at: number): void {
+    for (const key of keys) {
+      const item = this.items.get(key);
+      if (item && item.includedAt === undefined) item.includedAt = at;
+    }
+  }
+  see(key: string, at: number): void {
+    const item = this.items.get(key);
+    if (item === undefined || item.visibleAt !== undefined) return;
+    item.visibleAt = at;
+    this.visible++;
+    if (this.visible === this.items.size) this.waiter?.();
+  }
+  /** Resolves when every submitted item is visible, or after `timeoutMs`. */
+  async settle(timeoutMs: number): Promise<void> {
+    if (this.visible === this.items.size) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.waiter = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+export type VisibilityMethod = "api-stream" | "api-get" | "included-on-chain";
+
+export interface VisibilityCheck {
+  method(): VisibilityMethod;
+  note(): string;
+  /** A unit's transaction was included in block `blockNumber` at `at`. */
+  onIncluded(book: ItemBook, keys: readonly string[], blockNumber: number, at: number, postIds?: { first: bigint; last: bigint }): void;
+}
+
+/** Posts and tips announced on /v1/stream. */
+export function streamVisibility(): VisibilityCheck {
+  return {
+    method: () => "api-stream",
+    note: () => "visible = announced on the API's SSE stream /v1/stream after the indexer committed it",
+    onIncluded: () => {},
+  };
+}
+
+/** Anchored posts: GET /v1/posts/<id> once the indexer passed the block; inclusion while it 404s. */
+export function anchoredVisibility(apiUrl: string, timeoutMs: number): VisibilityCheck {
+  let served = 0;
+  let fallback = 0;
+  async function indexedBlock(): Promise<number> {
+    const status = (await (await fetch(`${apiUrl}/status`)).json()) as { indexedBlock: number | null };
+    return status.indexedBlock ?? -1;
+  }
+  async function check(book: ItemBook, keys: readonly string[], blockNumber: number, includedAt: number, lastId: bigint) {
+    const deadline = performance.now() + timeoutMs;
+    while ((await indexedBlock()) < blockNumber) {
+      if (performance.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const response = await fetch(`${apiUrl}/v1/posts/${lastId}`);
+    await response.arrayBuffer();
+    const now = performance.now();
+    if (response.status === 200) {
+      served++;
+      for (const key of keys) book.see(key, now);
+    } else if (response.status === 404) {
+      fallback++;
+      for (const key of keys) book.see(key, includedAt);
+    }
+  }
+  return {
+    method: () => (fallback > 0 ? "included-on-chain" : "api-get"),
+    note: () => fallback > 0
+      ? `the indexer does not serve anchored posts yet: GET /v1/posts/<id> answered 404 for ${fallback} batch(es) after the indexer passed their block, so those posts count as visible when their anchor transaction was included` +
+        (served > 0 ? `; ${served} batch(es) were served by the API` : "")
+      : "visible = GET /v1/posts/<last id of the batch> answered 200 after the indexer passed the anchor's block",
+    onIncluded(book, keys, blockNumber, at, postIds) {
+      if (postIds === undefined) return;
+      void check(book, keys, blockNumber, at, postIds.last).catch(() => {});
+    },
+  };
+}
+
+export interface StreamConnection {
+  close(): void;
+  /** Set when the stream ended or failed (the server disconnects a client that falls behind). */
+  error(): unknown;
+}
+
+/**
+ * Reads /v1/stream and hands every post's tag and every tip's amount to `onItem` with the time it
+ * arrived. Plain SSE framing: blocks separated by a blank line, `event:` and `data:` lines.
+ */
+export async function openStream(apiUrl: string, onItem: (key: string, at: number) => void): Promise<StreamConnection> {
+  const controller = new AbortController();
+  const response = await fetch(`${apiUrl}/v1/stream`, { signal: controller.signal, headers: { accept: "text/event-stream" } });
+  if (!response.ok || response.body === null) throw new Error(`GET ${apiUrl}/v1/stream answered ${response.status}`);
+  let failure: unknown;
+  const reader = response.body.getReader();
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        let type = "";
+        let data = "";
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event: ")) type = line.slice(7);
+          else if (line.startsWith("data: ")) data += line.slice(6);
+        }
+        if (type !== "post" && type !== "tip") continue;
+        const at = performance.now();
+        const record = (JSON.parse(data) as { data: { content?: string; amount?: string } }).data;
+        const key = type === "post" ? contentKey(record.content ?? "") : record.amount === undefined ? undefined : tipKey(record.amount);
+        if (key !== undefined) onItem(key, at);
+      }
+    }
+    failure ??= new Error("the stream ended");
+  })().catch((error: unknown) => {
+    if (!controller.signal.aborted) failure = error;
+  });
+  return { close: () => controller.abort(), error: () => failure };
+}
