@@ -1,0 +1,66 @@
+/**
+ * Smoke test of `npm run bench`: a run smaller than --quick against a real anvil, the real
+ * indexer and API, completes every mode, writes results.json that matches its schema, report.md
+ * and the charts; bad options exit with code 2. It checks that the bench works, not how fast.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { describe, it } from "mocha";
+
+import { BenchUsageError, MODES, parseBenchOptions, type BenchOptions } from "../../scripts/bench/options.ts";
+import { runBench } from "../../scripts/bench/run.ts";
+import { resultsSchema } from "../../scripts/bench/schema.ts";
+import { writeRun } from "../../scripts/bench/throughput.ts";
+
+const quiet = { log: () => {}, bar: () => ({ update: () => {}, stop: () => {} }) };
+
+describe("npm run bench (throughput)", () => {
+  describe("with a tiny --quick profile", () => {
+    it("runs every mode end to end and writes results.json matching its schema, report.md and charts", async function () {
+      this.timeout(180_000);
+      const out = await mkdtemp(path.join(tmpdir(), "pennypost-bench-test-"));
+      try {
+        const options = parseBenchOptions(["--quick", "--posts", "48", "--tips", "48", "--authors", "4", "--batch-sizes", "8,24", "--visibility-timeout", "30"]) as BenchOptions;
+        const run = await runBench(options, quiet);
+        const files = await writeRun(run, options, out);
+        const results = resultsSchema.parse(JSON.parse(await readFile(path.join(out, "results.json"), "utf8")));
+        const expected = MODES.flatMap((mode) => (mode === "direct" ? [`${mode}/1`] : [`${mode}/8`, `${mode}/24`]));
+        assert.deepEqual(results.scenarios.map((s) => `${s.mode}/${s.batchSize}`), expected);
+        for (const s of results.scenarios) {
+          assert.equal(s.status, "ok", `${s.mode} x${s.batchSize}: ${s.skipReason}`);
+          assert.equal(s.visibility.notVisible, 0, `${s.mode} x${s.batchSize}: ${s.visibility.note}`);
+          assert.equal(s.skippedActions, 0, `${s.mode} x${s.batchSize} had skipped actions`);
+          assert.equal(s.mode === "vouchers" ? s.tips : s.posts, 48);
+          assert.equal(s.latencyMs.count, 48);
+          assert.ok((s.mode === "vouchers" ? s.gasPerTip : s.gasPerPost)! > 0);
+        }
+        const report = await readFile(path.join(out, "report.md"), "utf8");
+        assert.match(report, /## Projections onto real networks/);
+        assert.match(report, /new-tweets-per-second-record-and-how/);
+        assert.ok(files.some((f) => f.endsWith("batch-sweep.svg")));
+        assert.match(await readFile(path.join(out, "gas-per-post.svg"), "utf8"), /^<svg/);
+      } finally {
+        await rm(out, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe("with bad options", () => {
+    it("throws BenchUsageError naming the option", () => {
+      assert.throws(() => parseBenchOptions(["--modes", "direct,fast"]), (error: unknown) => error instanceof BenchUsageError && /--modes/.test(error.message));
+      assert.throws(() => parseBenchOptions(["--batch-sizes", "16,0"]), (error: unknown) => error instanceof BenchUsageError && /--batch-sizes/.test(error.message));
+      assert.throws(() => parseBenchOptions(["--nope"]), BenchUsageError);
+    });
+
+    it("exits with code 2 and says what to do", () => {
+      const result = spawnSync(process.execPath, ["scripts/bench/throughput.ts", "--posts", "many"], { encoding: "utf8" });
+      assert.equal(result.status, 2);
+      assert.match(result.stderr, /--posts must be a number/);
+      assert.match(result.stderr, /--help/);
+    });
+  });
+});
