@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IPennyPostRelayed} from "../../../contracts/interfaces/IPennyPostRelayed.sol";
+
+import {RelayedFixture} from "./RelayedFixture.sol";
+
+/// @notice `settleAnchoredFees`: one signed newest AnchoredPost per author pays its posting fees up to
+/// a cumulative amount, once; replays, lower cumulatives, short deposits, capped session keys and
+/// bad signatures are skipped; only sequencers settle.
+contract PennyPostRelayedAnchoredFeesTest is RelayedFixture {
+    function setUp() public override {
+        super.setUp();
+        _depositEth(pennyPost, bobSigner, 1 ether);
+    }
+
+    function _fee(uint256 pk, address author, uint256 seq, uint256 cumulativeFee)
+        internal
+        returns (IPennyPostRelayed.AnchoredFee memory f)
+    {
+        f = IPennyPostRelayed.AnchoredFee({
+            author: author,
+            parentId: 0,
+            contentHash: keccak256(abi.encode("anchored post", seq)),
+            seq: seq,
+            cumulativeFee: cumulativeFee,
+            signature: ""
+        });
+        f.signature = _sign(pk, _anchoredDigest(pennyPost, f));
+    }
+
+    function _settle(IPennyPostRelayed.AnchoredFee memory f) internal {
+        IPennyPostRelayed.AnchoredFee[] memory fees = new IPennyPostRelayed.AnchoredFee[](1);
+        fees[0] = f;
+        vm.prank(sequencer);
+        pennyPost.settleAnchoredFees(fees);
+    }
+
+    /// @notice Settling up to seq n pays cumulativeFee once, to the sequencer; the same settlement again
+    /// and any lower cumulative are skipped with PennyPostFeeAlreadySettled; a higher one pays exactly
+    /// the difference.
+    function testFuzz_settle_paysOnceThenDifference(uint256 n, uint256 lower, uint256 more) public {
+        n = bound(n, 1, 10_000);
+        uint256 cumulative = n * POST_FEE;
+        IPennyPostRelayed.AnchoredFee memory f = _fee(bobPk, bobSigner, n, cumulative);
+        vm.expectEmit();
+        emit IPennyPostRelayed.AnchoredFeesSettled(bobSigner, sequencer, n, cumulative, cumulative);
+        _settle(f);
+        assertEq(pennyPost.anchoredFeesPaid(bobSigner), cumulative, "paid up to seq n");
+        assertEq(pennyPost.owed(sequencer, ETH), cumulative, "sequencer credited");
+        assertEq(pennyPost.depositOf(bobSigner, ETH), 1 ether - cumulative, "deposit debited");
+
+        Ledger memory before = _ledger(pennyPost, bobSigner, sequencer);
+        _expectSkipped(bobSigner, n, IPennyPostRelayed.PennyPostFeeAlreadySettled.selector);
+        _settle(f);
+        lower = bound(lower, 0, cumulative);
+        _expectSkipped(bobSigner, n - 1, IPennyPostRelayed.PennyPostFeeAlreadySettled.selector);
+        _settle(_fee(bobPk, bobSigner, n - 1, lower));
+        _assertLedger(_ledger(pennyPost, bobSigner, sequencer), before, "replay and lower cumulative");
+
+        more = bound(more, 1, 1 ether - cumulative);
+        _settle(_fee(bobPk, bobSigner, n + 1, cumulative + more));
+        assertEq(pennyPost.owed(sequencer, ETH), cumulative + more, "the difference, exactly");
+        assertEq(pennyPost.depositOf(bobSigner, ETH), 1 ether - cumulative - more, "deposit");
+    }
+
+    /// @notice A cumulative beyond the deposit is skipped with PennyPostInsufficientDeposit.
+    function testFuzz_settle_insufficientDeposit(uint256 cumulative) public {
+        cumulative = bound(cumulative, 1 ether + 1, 1e30);
+        Ledger memory before = _ledger(pennyPost, bobSigner, sequencer);
+        _expectSkipped(bobSigner, 7, IPennyPostRelayed.PennyPostInsufficientDeposit.selector);
+        _settle(_fee(bobPk, bobSigner, 7, cumulative));
+        _assertLedger(_ledger(pennyPost, bobSigner, sequencer), before, "insufficient deposit");
+        assertEq(pennyPost.anchoredFeesPaid(bobSigner), 0, "nothing paid");
+    }
+
+    /// @notice A session key pays within its cap; over it the settlement is skipped with
+    /// PennyPostSessionCapExceeded.
+    function test_settle_sessionKeyCap() public {
+        uint256 keyPk = 0x5E55;
+        vm.prank(bobSigner);
+        pennyPost.authorizeSession(vm.addr(keyPk), ETH, 5 * POST_FEE, block.timestamp + 1 days);
+        _settle(_fee(keyPk, bobSigner, 3, 3 * POST_FEE));
+        assertEq(pennyPost.anchoredFeesPaid(bobSigner), 3 * POST_FEE, "within the cap");
+
+        Ledger memory before = _ledger(pennyPost, bobSigner, sequencer);
+        _expectSkipped(bobSigner, 6, IPennyPostRelayed.PennyPostSessionCapExceeded.selector);
+        _settle(_fee(keyPk, bobSigner, 6, 6 * POST_FEE)); // 3 more fees, 2 left in the cap
+        _assertLedger(_ledger(pennyPost, bobSigner, sequencer), before, "over the cap");
+
+        _settle(_fee(keyPk, bobSigner, 5, 5 * POST_FEE));
+        assertEq(pennyPost.anchoredFeesPaid(bobSigner), 5 * POST_FEE, "up to the cap exactly");
+    }
+
+    /// @notice Someone else's signature is skipped with PennyPostBadSignature; the other items of the
+    /// call still settle.
+    function testFuzz_settle_badSignatureAmongGood(uint256 wrongSeed) public {
+        uint256 wrongPk = _key(wrongSeed);
+        vm.assume(wrongPk != bobPk);
+        _depositEth(pennyPost, tipper, 1 ether);
+        IPennyPostRelayed.AnchoredFee[] memory fees = new IPennyPostRelayed.AnchoredFee[](2);
+        fees[0] = _fee(wrongPk, bobSigner, 1, POST_FEE);
+        fees[1] = _fee(tipperPk, tipper, 2, 2 * POST_FEE);
+        _expectSkipped(bobSigner, 1, IPennyPostRelayed.PennyPostBadSignature.selector);
+        vm.prank(sequencer);
+        pennyPost.settleAnchoredFees(fees);
+        assertEq(pennyPost.depositOf(bobSigner, ETH), 1 ether, "forged item paid nothing");
+        assertEq(pennyPost.owed(sequencer, ETH), 2 * POST_FEE, "the good item settled");
+    }
+
+    /// @notice Only sequencers settle.
+    function testFuzz_settle_onlySequencers(address caller) public {
+        vm.assume(caller != sequencer);
+        IPennyPostRelayed.AnchoredFee[] memory fees = new IPennyPostRelayed.AnchoredFee[](1);
+        fees[0] = _fee(bobPk, bobSigner, 1, POST_FEE);
+        vm.expectRevert(abi.encodeWithSelector(IPennyPostRelayed.PennyPostNotSequencer.selector, caller));
+        vm.prank(caller);
+        pennyPost.settleAnchoredFees(fees);
+        assertEq(pennyPost.anchoredFeesPaid(bobSigner), 0, "nothing paid");
+    }
+}
