@@ -4,7 +4,8 @@ import type { Address } from "viem";
 import { pennyTestTokenAbi } from "../lib/abi.ts";
 import { TEST_TOKEN, type Chain, type Session } from "./context.ts";
 import { CliError } from "./errors.ts";
-import { ETH, parseAddress, type AssetInfo } from "./format.ts";
+import { ETH, formatAmount, parseAddress, table, type AssetInfo } from "./format.ts";
+import { transact } from "./transact.ts";
 
 export interface Asset extends AssetInfo {
   address: Address;
@@ -37,4 +38,15 @@ export async function resolveAsset(chain: Chain, session: Session, text: string,
   const symbol = await chain.publicClient.readContract({ ...token, functionName: "symbol" }).catch(() => address);
   session.book.set(address.toLowerCase(), { symbol, decimals });
   return { address, symbol, decimals };
+}
+
+/** Approves PennyPost to pull `amount` of `token` from the signing account, and says so. */
+export async function approve(chain: Chain, session: Session, token: Asset, amount: bigint): Promise<void> {
+  const approval = await transact(chain, (blockNumber) =>
+    chain.publicClient.simulateContract({
+      address: token.address, abi: pennyTestTokenAbi, functionName: "approve", args: [chain.pennyPost, amount],
+      account: chain.wallet.account, blockNumber,
+    }),
+  );
+  console.log(table([["approved", `${formatAmount(session.book, token.address, amount)} for PennyPost (tx ${approval.transactionHash})`]]));
 }

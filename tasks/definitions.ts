@@ -78,6 +78,37 @@ export const pennyPostTasks: TaskDefinition[] = [
     .setAction(() => import("./withdraw.ts"))
     .build(),
 
+  task(["pennypost", "deposit"], "Prepay the deposit that relayed posts and tips spend; --withdraw / --complete to get it back")
+    .addOption({
+      name: "amount",
+      description: "Amount as a decimal in ETH or in whole tokens (with --withdraw: default, the whole deposit)",
+      type: ArgumentType.STRING_WITHOUT_DEFAULT,
+      defaultValue: undefined,
+    })
+    .addOption({ name: "token", description: "ETH, PPTEST or a token address", type: ArgumentType.STRING, defaultValue: "ETH" })
+    .addFlag({ name: "withdraw", description: "Start withdrawing the deposit (it unlocks WITHDRAWAL_DELAY later)" })
+    .addFlag({ name: "complete", description: "Complete a withdrawal whose delay has passed" })
+    .addOption(FROM)
+    .addOption(DEPLOYMENT)
+    .setAction(() => import("./deposit.ts"))
+    .build(),
+
+  task(["pennypost", "session"], "Let an app key post and tip for the account through the relayer, within a cap, until it expires")
+    .addOption({ name: "key", description: "The app key's address", type: ArgumentType.STRING_WITHOUT_DEFAULT, defaultValue: undefined })
+    .addOption({
+      name: "cap",
+      description: "Most the key may spend in total, as a decimal in ETH or whole tokens",
+      type: ArgumentType.STRING_WITHOUT_DEFAULT,
+      defaultValue: undefined,
+    })
+    .addOption({ name: "hours", description: "Hours until the key expires (1 to 168)", type: ArgumentType.INT, defaultValue: 24 })
+    .addOption({ name: "token", description: "The asset the cap is in: ETH, PPTEST or a token address", type: ArgumentType.STRING, defaultValue: "ETH" })
+    .addFlag({ name: "revoke", description: "Revoke the key at once instead" })
+    .addOption(FROM)
+    .addOption(DEPLOYMENT)
+    .setAction(() => import("./session.ts"))
+    .build(),
+
   task(["pennypost", "feed"], "Print the newest posts, from the PennyPost API")
     .addOption({ name: "limit", description: "How many posts", type: ArgumentType.INT, defaultValue: 20 })
     .addOption({ name: "author", description: "Only this author's posts (an address)", type: ArgumentType.STRING_WITHOUT_DEFAULT, defaultValue: undefined })
@@ -85,9 +116,10 @@ export const pennyPostTasks: TaskDefinition[] = [
     .setAction(() => import("./feed.ts"))
     .build(),
 
-  task(["pennypost", "show"], "Print one post with its tips, from the PennyPost API")
+  task(["pennypost", "show"], "Print one post with its tips, from the PennyPost API (and an anchored post's Merkle proof)")
     .addOption({ name: "post", description: "Id of the post", type: ArgumentType.BIGINT, defaultValue: 0n })
     .addOption(API)
+    .addFlag({ name: "verify", description: "For an anchored post: check its proof against the root on --network's chain" })
     .setAction(() => import("./show.ts"))
     .build(),
 ];

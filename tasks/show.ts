@@ -1,6 +1,10 @@
 /** `pennypost show --post <id>`: one post, its counts and its tips, read from the PennyPost API. */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
+import { getAddress, type Address, type Hex } from "viem";
+
+import { contentHash, verifyAnchorProof, type AnchorLeaf } from "../lib/relayed.ts";
+import { verifyProof } from "../scripts/verify-proof.ts";
 import { addApiAssets, openApi, runCommand } from "./context.ts";
 import { CliError } from "./errors.ts";
 import { ETH, checksummed, formatAmount, formatTime, formatTotals, requirePostId, table, type ApiPost, type ApiTip } from "./format.ts";
@@ -8,12 +12,32 @@ import { ETH, checksummed, formatAmount, formatTime, formatTotals, requirePostId
 interface ShowArguments {
   post: bigint;
   api: string;
+  verify: boolean;
+}
+
+/** GET /v1/posts/:id/proof (server/api/routes/posts-proof.ts). */
+interface ApiProof {
+  batchId: string;
+  leaf: { postId: string; author: Address; parentId: string; contentHash: Hex };
+  proof: Hex[];
+  root: Hex;
+  anchor: { firstPostId: string; count: string; txHash: Hex; blockNumber: number };
+}
+
+/** The JSON-RPC URL of `--network`, which --verify reads the anchored root from. */
+async function rpcUrl(hre: HardhatRuntimeEnvironment): Promise<string> {
+  const name = hre.globalOptions.network;
+  const config = hre.config.networks[name];
+  if (config?.type !== "http") {
+    throw new CliError(`--verify reads the batch's root from the chain: add --network localhost (the node npm start runs) or another network from hardhat.config.ts`);
+  }
+  return config.url.get();
 }
 
 /** `show` prints one page of tips: this many, or the API's largest page if smaller. */
 const TIPS_SHOWN = 100;
 
-export default async function showAction(args: ShowArguments, _hre: HardhatRuntimeEnvironment) {
+export default async function showAction(args: ShowArguments, hre: HardhatRuntimeEnvironment) {
   return runCommand(async (session) => {
     const id = requirePostId(args.post, "--post");
     const api = openApi(args.api);
@@ -33,11 +57,21 @@ export default async function showAction(args: ShowArguments, _hre: HardhatRunti
       ["replies", String(post.stats.replies)],
       ["tips", `${post.stats.tips}${post.stats.tips === 0 ? "" : ` (${formatTotals(session.book, post.stats.totals)})`}`],
       ["fee paid", formatAmount(session.book, ETH, post.fee)],
-      // Direct mode: the post is its own transaction, and the Posted log in it is the proof.
-      // TODO(anchored mode): when posts can be anchored in batches (README "Status"), print the
-      // post's Merkle proof and anchor transaction here, from the API, checked against the chain.
+      // Direct and batched posts: the Posted log in their transaction is the proof.
       ["mode", `${post.mode} (block ${post.block}, tx ${post.txHash})`],
     );
+    const anchored = post.mode.startsWith("anchored") ? await api.get<ApiProof>(`/v1/posts/${id}/proof`) : undefined;
+    if (anchored !== undefined) {
+      const p = anchored.data;
+      const leaf: AnchorLeaf = [BigInt(p.leaf.postId), getAddress(p.leaf.author), BigInt(p.leaf.parentId), p.leaf.contentHash];
+      const consistent = verifyAnchorProof(p.root, leaf, p.proof) && contentHash(post.content) === p.leaf.contentHash.toLowerCase();
+      rows.push(
+        ["batch", `#${p.batchId}: posts #${p.anchor.firstPostId}..#${BigInt(p.anchor.firstPostId) + BigInt(p.anchor.count) - 1n}, anchored in block ${p.anchor.blockNumber}, tx ${p.anchor.txHash}`],
+        ["merkle root", p.root],
+        ["proof", `${p.proof.length} hashes: ${consistent ? "they lead from this post to the root above" : "THEY DO NOT lead from this post to the root above"}`],
+      );
+      if (!args.verify) rows.push(["verify", `against the chain itself: add --verify --network <name>, or run node scripts/verify-proof.ts ${id}`]);
+    }
     const lines = [table(rows), "", ...post.content.split("\n").map((line) => `    ${line}`)];
     if (tips.data.length > 0) {
       lines.push("", `Tips, newest first${tips.page?.next ? ` (the newest ${tips.data.length})` : ""}:`);
@@ -46,5 +80,10 @@ export default async function showAction(args: ShowArguments, _hre: HardhatRunti
       }
     }
     console.log(lines.join("\n"));
+    if (args.verify) {
+      if (anchored === undefined) throw new CliError(`post #${id} is a ${post.mode} post: its Posted event in tx ${post.txHash} is its proof; --verify is for anchored posts`);
+      console.log("");
+      if (!(await verifyProof(String(id), { api: api.url, rpc: await rpcUrl(hre) }))) throw new CliError(`post #${id} failed verification against the chain (see the checks above)`);
+    }
   });
 }

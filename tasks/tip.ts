@@ -6,7 +6,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { parseEventLogs, type TransactionReceipt } from "viem";
 
 import { pennyPostAbi, pennyTestTokenAbi } from "../lib/abi.ts";
-import { resolveAsset, type Asset } from "./assets.ts";
+import { approve, resolveAsset, type Asset } from "./assets.ts";
 import { openChain, runCommand, type Chain, type Session } from "./context.ts";
 import { CliError, pennyPostErrorMessage, tokenErrorMessage } from "./errors.ts";
 import { ETH, explainContext, formatAmount, gasLine, parseAmount, requirePostId, table } from "./format.ts";
@@ -71,14 +71,7 @@ async function tipToken(chain: Chain, session: Session, postId: bigint, tokenTex
   if (postId > postCount) throw new CliError(pennyPostErrorMessage("PennyPostUnknownPost", [postId], ctx));
   if (!accepted) throw new CliError(pennyPostErrorMessage("PennyPostTokenNotAccepted", [token.address], ctx));
   if (balance < amount) throw new CliError(tokenErrorMessage("ERC20InsufficientBalance", [chain.account, balance, amount], ctx));
-  if (allowance < amount) {
-    const approval = await transact(chain, (blockNumber) =>
-      chain.publicClient.simulateContract({
-        ...erc20, functionName: "approve", args: [chain.pennyPost, amount], account: chain.wallet.account, blockNumber,
-      }),
-    );
-    console.log(table([["approved", `${formatAmount(session.book, token.address, amount)} for PennyPost (tx ${approval.transactionHash})`]]));
-  }
+  if (allowance < amount) await approve(chain, session, token, amount);
   return transact(chain, (blockNumber) =>
     chain.publicClient.simulateContract({
       ...pennyPost, functionName: "tipToken", args: [postId, token.address, amount], account: chain.wallet.account, blockNumber,

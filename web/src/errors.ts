@@ -91,6 +91,27 @@ const CONTRACT_ERRORS: Record<ContractErrorName, Describe> = {
   InvalidShortString: contract("The token refused a malformed string."),
   StringTooLong: contract("The token refused a string that is too long."),
   PennyTestTokenFaucetLimit: contract("The test token's faucet gives at most 1,000,000 PPTEST per call."),
+  PennyPostZeroDeposit: () => ({ code: "invalid_amount", message: "A deposit must be more than zero." }),
+  PennyPostInsufficientDeposit: () => ({ code: "insufficient_funds", message: "Your deposit is too small for this: deposit more first." }),
+  PennyPostWithdrawalLocked: ([, , unlockAt]) =>
+    ({ code: "contract", message: `Your deposit withdrawal unlocks at ${new Date(Number(unlockAt) * 1000).toLocaleString()}; try again then.` }),
+  PennyPostNoPendingWithdrawal: contract("There is no pending deposit withdrawal to complete or cancel."),
+  PennyPostBadSignature: contract("The signature is not yours nor one of your live session keys'."),
+  PennyPostNonceMismatch: contract("The signed action is out of order (nonce); sign it again."),
+  PennyPostExpired: contract("The signed action expired before it reached the chain; sign it again."),
+  PennyPostFeeAboveMax: contract("The posting fee rose above what you signed for; post again."),
+  PennyPostAuthorMismatch: contract("The tip names another author than the post's."),
+  PennyPostSessionExpired: contract("Your session key has expired: start a new session."),
+  PennyPostSessionCapExceeded: contract("Your session key has reached its spending cap: start a new session with a larger cap."),
+  PennyPostBadSession: contract("A session needs an expiry in the future and a reasonable cap."),
+  PennyPostVoucherStale: contract("That tip voucher is already settled."),
+  PennyPostVoucherMismatch: contract("That tip voucher does not match its tips."),
+  PennyPostFeeAlreadySettled: contract("Those posting fees are already paid."),
+  PennyPostNotSequencer: adminOnly,
+  PennyPostBadAnchorCount: adminOnly,
+  PennyPostUnknownBatch: contract("There is no such anchored batch."),
+  PennyPostInsufficientGas: contract("The transaction had too little gas for a smart wallet's signature check."),
+  PennyPostNonceNotIncreasing: contract("Nonces only move forward."),
 };
 
 function fromApi(error: ApiError): UserMessage {

@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+
+import { after, before, describe, it } from "mocha";
+import { parseEther, type Address, type Hex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+
+import { pennyPostAbi } from "../../lib/abi.ts";
+import { buildAnchorTree, encodeAnchorData, pennyPostDomain, signAnchoredPost } from "../../lib/relayed.ts";
+import type { RunningServer } from "../../server/main.ts";
+import { removeTempDirs } from "../indexer/helpers.ts";
+import { assertFails, field, pennypost, startApi, startCliChain, untilIndexed, writeAs, type CliChain } from "./helpers.ts";
+
+const ETH = "0x0000000000000000000000000000000000000000";
+const USER = 2;
+
+describe("pennypost deposit, session and show --verify (CLI)", function () {
+  this.timeout(120_000);
+  let chain: CliChain;
+  let user: Address;
+  const read = <T>(functionName: string, args: readonly unknown[]) =>
+    chain.anvil.client.readContract({ address: chain.pennyPost, abi: pennyPostAbi, functionName, args } as never) as Promise<T>;
+
+  before(async () => {
+    chain = await startCliChain();
+    user = chain.address(USER);
+  });
+  after(async () => {
+    await chain.stop();
+    await removeTempDirs();
+  });
+
+  it("deposits ETH and PPTEST (approving first) and prints the deposit", async () => {
+    const eth = await pennypost(chain, ["deposit", "--amount", "0.05"], { as: USER });
+    assert.equal(eth.status, 0, eth.stderr);
+    assert.equal(field(eth.stdout, "deposited"), "0.05 ETH");
+    assert.equal(field(eth.stdout, "deposit now"), "0.05 ETH");
+    assert.equal(await read<bigint>("depositOf", [user, ETH]), parseEther("0.05"));
+
+    const token = await pennypost(chain, ["deposit", "--amount", "3", "--token", "PPTEST"], { as: USER });
+    assert.equal(token.status, 0, token.stderr);
+    assert.match(field(token.stdout, "approved"), /^3 PPTEST for PennyPost/);
+    assert.equal(field(token.stdout, "deposit now"), "3 PPTEST");
+    assert.equal(await read<bigint>("depositOf", [user, chain.testToken]), parseEther("3"));
+  });
+
+  it("refuses to deposit more tokens than the account holds, before sending anything", async () => {
+    const strangerKey = generatePrivateKey();
+    const stranger = privateKeyToAccount(strangerKey);
+    await chain.anvil.wallet(0).sendTransaction({ account: chain.anvil.accounts[0], to: stranger.address, value: parseEther("1"), chain: undefined });
+    const result = await pennypost(chain, ["deposit", "--amount", "1", "--token", "PPTEST"], { as: strangerKey });
+    assertFails(result, /holds 0 PPTEST/);
+    assert.equal(await chain.anvil.client.getTransactionCount({ address: stranger.address }), 0, "nothing was sent");
+  });
+
+  it("starts a withdrawal, refuses to complete it before the delay, completes it after", async () => {
+    const request = await pennypost(chain, ["deposit", "--withdraw", "--amount", "0.02"], { as: USER });
+    assert.equal(request.status, 0, request.stderr);
+    assert.equal(field(request.stdout, "requested"), "0.02 ETH");
+    assertFails(await pennypost(chain, ["deposit", "--complete"], { as: USER }), /unlocks at .* run this again after that/);
+    await chain.anvil.client.request({ method: "evm_increaseTime" as never, params: [3600] as never });
+    await chain.anvil.client.request({ method: "evm_mine" as never, params: [] as never });
+    const before = await chain.anvil.client.getBalance({ address: user });
+    const done = await pennypost(chain, ["deposit", "--complete"], { as: USER });
+    assert.equal(done.status, 0, done.stderr);
+    assert.equal(field(done.stdout, "withdrew"), "0.02 ETH of 0.02 ETH requested");
+    assert.equal(field(done.stdout, "deposit now"), "0.03 ETH");
+    const receipt = await chain.anvil.client.getTransactionReceipt({ hash: field(done.stdout, "tx") as Hex });
+    assert.equal(await chain.anvil.client.getBalance({ address: user }), before + parseEther("0.02") - receipt.gasUsed * receipt.effectiveGasPrice);
+    assertFails(await pennypost(chain, ["deposit", "--complete"], { as: USER }), /no pending withdrawal/);
+  });
+
+  it("authorizes a session key with a cap and an expiry, then revokes it", async () => {
+    const key = privateKeyToAccount(generatePrivateKey()).address;
+    const result = await pennypost(chain, ["session", "--key", key, "--cap", "0.001", "--hours", "2"], { as: USER });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(field(result.stdout, "cap"), "0.001 ETH in total");
+    const [cap, spent, expiry] = await read<[bigint, bigint, bigint]>("session", [user, key, ETH]);
+    const now = (await chain.anvil.client.getBlock()).timestamp;
+    assert.equal(cap, parseEther("0.001"));
+    assert.equal(spent, 0n);
+    assert.ok(expiry > now + 7100n && expiry <= now + 7200n, `expiry ${expiry}, now ${now}`);
+
+    const revoked = await pennypost(chain, ["session", "--key", key, "--revoke"], { as: USER });
+    assert.equal(revoked.status, 0, revoked.stderr);
+    assert.deepEqual(await read<[bigint, bigint, bigint]>("session", [user, key, ETH]), [0n, 0n, 0n]);
+  });
+
+  it("refuses bad session options with what to do", async () => {
+    assertFails(await pennypost(chain, ["session", "--cap", "1"], { as: USER }), /--key 0x/);
+    assertFails(await pennypost(chain, ["session", "--key", "0x1234", "--cap", "1"], { as: USER }), /--key/);
+    const key = privateKeyToAccount(generatePrivateKey()).address;
+    assertFails(await pennypost(chain, ["session", "--key", key, "--cap", "1", "--hours", "0"], { as: USER }), /--hours must be a whole number of hours from 1 to 168/);
+  });
+
+  describe("show: an anchored post with its proof", () => {
+    let api: RunningServer;
+    let firstPostId: bigint;
+    const content = (i: number) => `anchored from the CLI test #${i}`;
+
+    before(async () => {
+      await writeAs(chain, 0, { address: chain.pennyPost, abi: pennyPostAbi, functionName: "setSequencer", args: [chain.address(0), true] });
+      const chainId = await chain.anvil.client.getChainId();
+      const domain = pennyPostDomain(chainId, chain.pennyPost);
+      const author = privateKeyToAccount(chain.key(USER));
+      const posts = await Promise.all([1, 2, 3, 4, 5].map((i) =>
+        signAnchoredPost(author, domain, { author: author.address, parentId: 0n, content: content(i), seq: BigInt(i), cumulativeFee: BigInt(i) * 10n ** 13n })));
+      firstPostId = (await read<bigint>("postCount", [])) + 1n;
+      const data = encodeAnchorData(posts);
+      await writeAs(chain, 0, { address: chain.pennyPost, abi: pennyPostAbi, functionName: "anchor", args: [buildAnchorTree(firstPostId, posts).root, 5n, data] });
+      api = await startApi(chain);
+      await untilIndexed(chain, api);
+    });
+    after(async () => {
+      await api.stop();
+    });
+
+    it("prints the batch, the root and a proof that leads to it; --verify checks it against the chain", async () => {
+      const id = String(firstPostId + 2n);
+      const shown = await pennypost(undefined, ["show", "--post", id, "--api", api.url]);
+      assert.equal(shown.status, 0, shown.stderr);
+      assert.match(field(shown.stdout, "mode"), /^anchored-calldata/);
+      assert.match(field(shown.stdout, "batch"), new RegExp(`^#1: posts #${firstPostId}\\.\\.#${firstPostId + 4n}`));
+      assert.match(field(shown.stdout, "proof"), /^[23] hashes: they lead from this post to the root above$/);
+      assert.match(shown.stdout, /anchored from the CLI test #3/);
+
+      const verified = await pennypost(undefined, ["show", "--post", id, "--api", api.url, "--verify", "--network", "custom"], {
+        env: { PENNYPOST_RPC_URL: chain.anvil.url, PENNYPOST_DEPLOYER_KEY: chain.key(0) },
+      });
+      assert.equal(verified.status, 0, verified.stderr);
+      assert.match(verified.stdout, /VERDICT: VERIFIED/);
+    });
+
+    it("--verify on a direct post says its Posted event is its proof", async () => {
+      await writeAs(chain, USER, { address: chain.pennyPost, abi: pennyPostAbi, functionName: "post", args: [0n, "direct"], value: 10n ** 13n });
+      await untilIndexed(chain, api);
+      const id = String(await read<bigint>("postCount", []));
+      const result = await pennypost(undefined, ["show", "--post", id, "--api", api.url, "--verify", "--network", "custom"], {
+        env: { PENNYPOST_RPC_URL: chain.anvil.url, PENNYPOST_DEPLOYER_KEY: chain.key(0) },
+      });
+      assert.equal(result.status, 1);
+      assert.match(result.stderr, /is a direct post: its Posted event in tx 0x[0-9a-f]{64} is its proof/);
+    });
+  });
+});
