@@ -93,8 +93,7 @@ export function resolveAnchorData(
   }
   const tree = buildAnchorTree(event.firstPostId, posts);
   if (tree.root.toLowerCase() !== event.root.toLowerCase()) return { status: "invalid", mode, reason: "the data's Merkle root is not the anchored root" };
-  const { tree: nodes, values } = tree.dump();
-  const leaves = values.map(({ treeIndex }) => nodes[treeIndex] as Hex);
+  const leaves = tree.leafHashes;
   const resolved: ResolvedAnchoredPost[] = posts.map((post) => ({
     author: post.author.toLowerCase() as Address, parentId: post.parentId, content: post.content, seq: post.seq,
     cumulativeFee: post.cumulativeFee, signature: post.signature.toLowerCase() as Hex, signer: recover(post)?.toLowerCase() as Address | null ?? null,

@@ -113,16 +113,16 @@ describe("relayed modes (viem + lib/relayed.ts)", () => {
     for (const mode of ["calldata", "hash"] as const) {
       const first = (await pennyPost.read.postCount()) + 1n;
       const tree = buildAnchorTree(first, posts);
-      const root = tree.root as Hex;
+      const root = tree.root;
       const hash = mode === "calldata"
         ? await pennyPost.write.anchor([root, BigInt(posts.length), data])
         : await pennyPost.write.anchorHash([root, BigInt(posts.length), "0x" + "ab".repeat(32) as Hex]);
       const r = await receipt(publicClient, hash);
       const batchId = await pennyPost.read.anchorCount();
       assert.deepEqual(await pennyPost.read.anchorOf([batchId]), [root, first, BigInt(posts.length)]);
-      for (const [i, leaf] of tree.entries()) {
-        const proof = tree.getProof(i) as Hex[];
-        const [postId, author, parentId, ch] = leaf as [bigint, Address, bigint, Hex];
+      for (const [i, leaf] of tree.leaves.entries()) {
+        const proof = tree.proof(i);
+        const [postId, author, parentId, ch] = leaf;
         assert.equal(await pennyPost.read.verifyAnchoredPost([batchId, postId, author, parentId, ch, proof]), true);
         assert.equal(verifyAnchorProof(root, [postId, author, parentId, ch], proof), true);
         // a wrong field, a wrong id and an internal node as a leaf all fail
