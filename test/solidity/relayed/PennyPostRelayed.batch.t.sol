@@ -174,6 +174,22 @@ contract PennyPostRelayedBatchTest is RelayedFixture {
         assertEq(pennyPost.owed(alice, ETH), 0, "nothing tipped");
     }
 
+    /// @notice A batch runs all its posts, then all its tips: a signer whose tip has nonce 0 and post
+    /// nonce 1 sees its post skipped (NonceMismatch) even though both are in the same batch; signed
+    /// posts-first, both execute. Relayers and clients must order nonces that way.
+    function test_postsRunBeforeTips_soNoncesMustFollow() public {
+        IPennyPostRelayed.SignedTip memory t = _signedTip(bobPk, alicePost, alice, ETH, 1, 0);
+        IPennyPostRelayed.SignedPost memory p = _signedPost(bobPk, 0, "bob, nonce 1", 1);
+        _expectSkipped(bobSigner, 1, IPennyPostRelayed.PennyPostNonceMismatch.selector);
+        _submit(_posts(p), _tips(t));
+        assertEq(pennyPost.nonces(bobSigner), 1, "only the tip executed");
+
+        p = _signedPost(bobPk, 0, "bob, nonce 1", 1);
+        t = _signedTip(bobPk, alicePost, alice, ETH, 1, 2);
+        _submit(_posts(p), _tips(t));
+        assertEq(pennyPost.nonces(bobSigner), 3, "posts first, then tips: both execute");
+    }
+
     // ---------------------------------------------------------------- money checks
 
     /// @notice A deposit below the fee (post) or the amount (tip) skips the item with

@@ -171,6 +171,36 @@ contract PennyPostRelayedErc1271Test is RelayedFixture {
         }
     }
 
+    /// @notice The same all-or-nothing rule for `settleVouchers` with the heavy wallet as the tipper:
+    /// the voucher settles (settled amount and deposit move) or the call reverts with nothing moved.
+    function testFuzz_gasGriefing_voucherAllOrNothing(uint256 g) public {
+        g = bound(g, 21_000, 300_000);
+        IPennyPostRelayed.VoucherTip[] memory tips = new IPennyPostRelayed.VoucherTip[](1);
+        tips[0] = IPennyPostRelayed.VoucherTip(alicePost, alice, 0.1 ether);
+        bytes32 h = keccak256(abi.encode(bytes32(0), alicePost, alice, uint256(0.1 ether)));
+        IPennyPostRelayed.Voucher[] memory list = new IPennyPostRelayed.Voucher[](1);
+        list[0] = IPennyPostRelayed.Voucher(address(heavyWallet), ETH, 0.1 ether, h, "", tips);
+        list[0].signature = _sign(walletOwnerPk, _voucherDigest(pennyPost, list[0]));
+
+        vm.prank(relayer);
+        (bool ok, bytes memory revertData) =
+            address(pennyPost).call{gas: g}(abi.encodeCall(pennyPost.settleVouchers, (list)));
+        (uint256 settled,) = pennyPost.voucherState(address(heavyWallet), ETH);
+        if (ok) {
+            assertEq(settled, 0.1 ether, "the voucher settled");
+            assertEq(pennyPost.depositOf(address(heavyWallet), ETH), 0.9 ether, "the wallet paid");
+        } else {
+            assertTrue(
+                revertData.length == 0
+                    || (revertData.length == 4
+                        && bytes4(revertData) == IPennyPostRelayed.PennyPostInsufficientGas.selector),
+                "reverts with PennyPostInsufficientGas or out of gas"
+            );
+            assertEq(settled, 0, "nothing settled");
+            assertEq(pennyPost.depositOf(address(heavyWallet), ETH), 1 ether, "nothing paid");
+        }
+    }
+
     /// @notice A wallet that burns all the gas it is given makes any batch that carries its item revert
     /// with PennyPostInsufficientGas, however much gas the relayer gives: no skip, nothing moves. (A
     /// relayer must simulate and drop such items; see the report.)
