@@ -440,12 +440,12 @@ abstract contract PennyPostRelayed is IPennyPostRelayed, PennyPostDirect, EIP712
     }
 
     /// @inheritdoc IPennyPostRelayed
-    function anchoredLeaf(uint256 postId, address author, uint256 parentId, bytes32 contentHash)
+    function anchoredLeaf(uint256 index, address author, uint256 parentId, bytes32 contentHash)
         public
         pure
         returns (bytes32)
     {
-        return keccak256(bytes.concat(keccak256(abi.encode(postId, author, parentId, contentHash))));
+        return keccak256(bytes.concat(keccak256(abi.encode(index, author, parentId, contentHash))));
     }
 
     /// @inheritdoc IPennyPostRelayed
@@ -460,7 +460,7 @@ abstract contract PennyPostRelayed is IPennyPostRelayed, PennyPostDirect, EIP712
         Anchor memory a = _anchors[batchId];
         if (a.count == 0) revert PennyPostUnknownBatch(batchId);
         if (postId < a.firstPostId || postId >= uint256(a.firstPostId) + a.count) return false;
-        return MerkleProof.verifyCalldata(proof, a.root, anchoredLeaf(postId, author, parentId, contentHash));
+        return MerkleProof.verifyCalldata(proof, a.root, anchoredLeaf(postId - a.firstPostId, author, parentId, contentHash));
     }
 
     /// @inheritdoc IPennyPostRelayed

@@ -1470,7 +1470,7 @@ export const pennyPostAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "postId",
+        "name": "index",
         "type": "uint256"
       },
       {

@@ -184,12 +184,13 @@ export function extendVoucher(
 /** One post of an anchored batch, as the sequencer received it (signed by the author or a session key). */
 export type AnchoredPost = Signed<AnchoredPostMessage>;
 
-export type AnchorLeaf = [postId: bigint, author: Address, parentId: bigint, contentHash: Hex];
+/** A leaf names the post's position in its batch (`index`); its id is the batch's `firstPostId + index`. */
+export type AnchorLeaf = [index: bigint, author: Address, parentId: bigint, contentHash: Hex];
 
 export const contentHash = (content: string): Hex => keccak256(stringToBytes(content));
 
-export function anchorLeaf(postId: bigint, post: Pick<AnchoredPostMessage, "author" | "parentId" | "content">): AnchorLeaf {
-  return [postId, getAddress(post.author), post.parentId, contentHash(post.content)];
+export function anchorLeaf(index: bigint, post: Pick<AnchoredPostMessage, "author" | "parentId" | "content">): AnchorLeaf {
+  return [index, getAddress(post.author), post.parentId, contentHash(post.content)];
 }
 
 /** A batch's Merkle tree: OpenZeppelin's sorted-pair tree over the leaves in batch order. */
@@ -203,12 +204,13 @@ export interface AnchorTree {
 }
 
 /**
- * The tree of a batch whose first post gets id `firstPostId`. Leaves are hashed from a hand-packed
+ * The tree of a batch, leaf i for post i of the batch. It does not depend on the post ids the
+ * contract will reserve, so a sequencer builds it before sending. Leaves are hashed from a hand-packed
  * abi.encode (the layout is fixed: four words), ~3x faster than StandardMerkleTree's generic
  * encoder for the same root; the tree itself is built by @openzeppelin/merkle-tree's core.
  */
-export function buildAnchorTree(firstPostId: bigint, posts: readonly AnchoredPost[]): AnchorTree {
-  const leaves = posts.map((post, i) => anchorLeaf(firstPostId + BigInt(i), post));
+export function buildAnchorTree(posts: readonly AnchoredPost[]): AnchorTree {
+  const leaves = posts.map((post, i) => anchorLeaf(BigInt(i), post));
   const leafHashes = leaves.map(anchorLeafHash);
   const nodes = makeMerkleTree(leafHashes) as Hex[];
   return { root: nodes[0]!, leaves, leafHashes, proof: (index) => getProof(nodes, nodes.length - 1 - index) as Hex[] };
@@ -216,12 +218,12 @@ export function buildAnchorTree(firstPostId: bigint, posts: readonly AnchoredPos
 
 /**
  * The leaf hash the contract's `anchoredLeaf` computes:
- * keccak256(keccak256(abi.encode(postId, author, parentId, contentHash))).
+ * keccak256(keccak256(abi.encode(index, author, parentId, contentHash))).
  */
 export function anchorLeafHash(leaf: AnchorLeaf): Hex {
-  const [postId, author, parentId, hash] = leaf;
+  const [index, author, parentId, hash] = leaf;
   const encoded = new Uint8Array(128);
-  encoded.set(hexToBytes(numberToHex(postId, { size: 32 })), 0);
+  encoded.set(hexToBytes(numberToHex(index, { size: 32 })), 0);
   encoded.set(hexToBytes(author), 44);
   encoded.set(hexToBytes(numberToHex(parentId, { size: 32 })), 64);
   encoded.set(hexToBytes(hash), 96);
@@ -229,7 +231,8 @@ export function anchorLeafHash(leaf: AnchorLeaf): Hex {
 }
 
 /**
- * Checks a proof the way the contract's `verifyAnchoredPost` does, off chain: the post's leaf hashed
+ * Checks a proof the way the contract's `verifyAnchoredPost` does, off chain: the leaf (whose index is
+ * the post id minus the batch's `firstPostId`) hashed
  * up the sorted-pair tree must give `root` (read `root` from the chain, `anchorOf(batchId)`, to trust
  * no one but the chain).
  */

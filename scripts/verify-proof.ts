@@ -24,7 +24,7 @@ import { ETH, contentHash, pennyPostDomain, relayedTypes, verifyAnchorProof, typ
 interface Proof {
   postId: string;
   batchId: string;
-  leaf: { postId: string; author: Address; parentId: string; contentHash: Hex };
+  leaf: { index: number; postId: string; author: Address; parentId: string; contentHash: Hex };
   leafHash: Hex;
   proof: Hex[];
   root: Hex;
@@ -75,16 +75,17 @@ export async function verifyProof(postId: string, options: { api: string; rpc: s
   const chainId = await client.getChainId();
   console.log(`post ${postId}, batch ${p.batchId}, contract ${address} on chain ${chainId} (${options.rpc})\n`);
 
-  const leaf: AnchorLeaf = [BigInt(p.leaf.postId), getAddress(p.leaf.author), BigInt(p.leaf.parentId), p.leaf.contentHash];
   const batchId = BigInt(p.batchId);
   const [root, firstPostId, count] = await client.readContract({ address, abi: pennyPostAbi, functionName: "anchorOf", args: [batchId] }).catch(() => [undefined, 0n, 0n] as const);
   if (!check("the batch is anchored on chain", root !== undefined, root === undefined ? `anchorOf(${batchId}) reverted` : `root ${root}`)) return verdict(false, postId);
   const rootOnChain = root as Hex;
-  check("the proof is for this post id, inside the batch's reserved range", leaf[0] === BigInt(postId) && leaf[0] >= firstPostId && leaf[0] < firstPostId + count,
+  // The leaf names the post by its position in the batch, from the range read from the chain.
+  const leaf: AnchorLeaf = [BigInt(postId) - firstPostId, getAddress(p.leaf.author), BigInt(p.leaf.parentId), p.leaf.contentHash];
+  check("the proof is for this post id, inside the batch's reserved range", BigInt(p.leaf.postId) === BigInt(postId) && BigInt(postId) >= firstPostId && BigInt(postId) < firstPostId + count,
     `ids ${firstPostId}..${firstPostId + count - 1n}`);
   check("the API's root is the chain's", p.root.toLowerCase() === rootOnChain.toLowerCase());
   check("the proof verifies off chain against the chain's root (verifyAnchorProof)", verifyAnchorProof(rootOnChain, leaf, p.proof));
-  const onChain = await client.readContract({ address, abi: pennyPostAbi, functionName: "verifyAnchoredPost", args: [batchId, ...leaf, p.proof] });
+  const onChain = await client.readContract({ address, abi: pennyPostAbi, functionName: "verifyAnchoredPost", args: [batchId, BigInt(postId), leaf[1], leaf[2], leaf[3], p.proof] });
   check("the contract's verifyAnchoredPost accepts it", onChain);
   check("the served content hashes to the proven contentHash", post !== undefined && contentHash(post.content) === p.leaf.contentHash.toLowerCase());
 

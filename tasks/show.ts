@@ -63,7 +63,8 @@ export default async function showAction(args: ShowArguments, hre: HardhatRuntim
     const anchored = post.mode.startsWith("anchored") ? await api.get<ApiProof>(`/v1/posts/${id}/proof`) : undefined;
     if (anchored !== undefined) {
       const p = anchored.data;
-      const leaf: AnchorLeaf = [BigInt(p.leaf.postId), getAddress(p.leaf.author), BigInt(p.leaf.parentId), p.leaf.contentHash];
+      // The leaf names the post by its position in the batch.
+      const leaf: AnchorLeaf = [id - BigInt(p.anchor.firstPostId), getAddress(p.leaf.author), BigInt(p.leaf.parentId), p.leaf.contentHash];
       const consistent = verifyAnchorProof(p.root, leaf, p.proof) && contentHash(post.content) === p.leaf.contentHash.toLowerCase();
       rows.push(
         ["batch", `#${p.batchId}: posts #${p.anchor.firstPostId}..#${BigInt(p.anchor.firstPostId) + BigInt(p.anchor.count) - 1n}, anchored in block ${p.anchor.blockNumber}, tx ${p.anchor.txHash}`],

@@ -194,7 +194,7 @@ interface IPennyPostRelayed {
     event BatchSubmitted(address indexed relayer, uint256 posts, uint256 tips, uint256 skipped, uint256 relayerFees);
 
     /// @notice A sequencer anchored batch `batchId`: posts `firstPostId`..`firstPostId + count - 1`
-    /// are the leaves of the Merkle tree with root `root`. `dataHash` is keccak256 of the batch data;
+    /// are the leaves 0..`count - 1` of the Merkle tree with root `root`. `dataHash` is keccak256 of the batch data;
     /// `data` is the batch data itself in calldata mode and empty in hash mode.
     event Anchored(
         uint256 indexed batchId,
@@ -303,16 +303,20 @@ interface IPennyPostRelayed {
     /// @notice Whether `account` is a sequencer.
     function isSequencer(address account) external view returns (bool);
 
-    /// @notice The Merkle leaf of an anchored post:
-    /// `keccak256(bytes.concat(keccak256(abi.encode(postId, author, parentId, contentHash))))`.
-    /// Hashing twice keeps a 64-byte internal node from ever passing as a leaf.
-    function anchoredLeaf(uint256 postId, address author, uint256 parentId, bytes32 contentHash)
+    /// @notice The Merkle leaf of the anchored post at position `index` of its batch (its id is the
+    /// batch's `firstPostId + index`):
+    /// `keccak256(bytes.concat(keccak256(abi.encode(index, author, parentId, contentHash))))`.
+    /// Hashing twice keeps a 64-byte internal node from ever passing as a leaf. Leaves name the
+    /// position, not the id, so that a sequencer can build the tree before it knows which ids the
+    /// contract will reserve (other posts can land first in the same block).
+    function anchoredLeaf(uint256 index, address author, uint256 parentId, bytes32 contentHash)
         external
         pure
         returns (bytes32);
 
-    /// @notice Whether post `postId` with these fields is in anchored batch `batchId` (sorted-pair
-    /// Merkle proof, as OpenZeppelin's MerkleProof and merkle-tree build them).
+    /// @notice Whether post `postId` with these fields is in anchored batch `batchId`, at position
+    /// `postId - firstPostId` (sorted-pair Merkle proof, as OpenZeppelin's MerkleProof and
+    /// merkle-tree build them). False for an id outside the batch's reserved range.
     function verifyAnchoredPost(
         uint256 batchId,
         uint256 postId,

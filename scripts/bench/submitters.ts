@@ -83,7 +83,7 @@ export function anchoredSubmitter(
     const posts = unit.payload;
     const first = next;
     if (reserve) next += BigInt(posts.length);
-    const root = buildAnchorTree(first, posts).root as Hex;
+    const root = buildAnchorTree(posts).root as Hex;
     const data = encodeAnchorData(posts);
     const count = BigInt(posts.length);
     return {

@@ -55,8 +55,9 @@ export const Tip = named(
 );
 export const AnchorLeaf = named(
   "AnchorLeaf",
-  z.object({ postId: Uint256, author: address, parentId: Uint256, contentHash: hash }).meta({
-    description: "The leaf's fields: keccak256(bytes.concat(keccak256(abi.encode(postId, author, parentId, contentHash)))) is its hash",
+  z.object({ index: count, postId: Uint256, author: address, parentId: Uint256, contentHash: hash }).meta({
+    description:
+      "The leaf's fields: keccak256(bytes.concat(keccak256(abi.encode(index, author, parentId, contentHash)))) is its hash; index = postId - the batch's firstPostId",
   }),
 );
 export const AnchorProof = named(

@@ -91,7 +91,7 @@ export function resolveAnchorData(
   if (BigInt(posts.length) !== event.count) {
     return { status: "invalid", mode, reason: `the data holds ${posts.length} posts, the anchor reserved ${event.count}` };
   }
-  const tree = buildAnchorTree(event.firstPostId, posts);
+  const tree = buildAnchorTree(posts);
   if (tree.root.toLowerCase() !== event.root.toLowerCase()) return { status: "invalid", mode, reason: "the data's Merkle root is not the anchored root" };
   const leaves = tree.leafHashes;
   const resolved: ResolvedAnchoredPost[] = posts.map((post) => ({

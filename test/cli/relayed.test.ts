@@ -106,7 +106,7 @@ describe("pennypost deposit, session and show --verify (CLI)", function () {
         signAnchoredPost(author, domain, { author: author.address, parentId: 0n, content: content(i), seq: BigInt(i), cumulativeFee: BigInt(i) * 10n ** 13n })));
       firstPostId = (await read<bigint>("postCount", [])) + 1n;
       const data = encodeAnchorData(posts);
-      await writeAs(chain, 0, { address: chain.pennyPost, abi: pennyPostAbi, functionName: "anchor", args: [buildAnchorTree(firstPostId, posts).root, 5n, data] });
+      await writeAs(chain, 0, { address: chain.pennyPost, abi: pennyPostAbi, functionName: "anchor", args: [buildAnchorTree(posts).root, 5n, data] });
       api = await startApi(chain);
       await untilIndexed(chain, api);
     });

@@ -112,7 +112,7 @@ describe("relayed modes (viem + lib/relayed.ts)", () => {
     assert.deepEqual(decodeAnchorData(data), posts);
     for (const mode of ["calldata", "hash"] as const) {
       const first = (await pennyPost.read.postCount()) + 1n;
-      const tree = buildAnchorTree(first, posts);
+      const tree = buildAnchorTree(posts);
       const root = tree.root;
       const hash = mode === "calldata"
         ? await pennyPost.write.anchor([root, BigInt(posts.length), data])
@@ -122,11 +122,13 @@ describe("relayed modes (viem + lib/relayed.ts)", () => {
       assert.deepEqual(await pennyPost.read.anchorOf([batchId]), [root, first, BigInt(posts.length)]);
       for (const [i, leaf] of tree.leaves.entries()) {
         const proof = tree.proof(i);
-        const [postId, author, parentId, ch] = leaf;
+        const [index, author, parentId, ch] = leaf;
+        const postId = first + index;
         assert.equal(await pennyPost.read.verifyAnchoredPost([batchId, postId, author, parentId, ch, proof]), true);
-        assert.equal(verifyAnchorProof(root, [postId, author, parentId, ch], proof), true);
-        // a wrong field, a wrong id and an internal node as a leaf all fail
-        assert.equal(verifyAnchorProof(root, [postId + 1n, author, parentId, ch], proof), false);
+        assert.equal(verifyAnchorProof(root, [index, author, parentId, ch], proof), true);
+        // a wrong field or a wrong position fails, on chain and off
+        assert.equal(verifyAnchorProof(root, [index + 1n, author, parentId, ch], proof), false);
+        assert.equal(await pennyPost.read.verifyAnchoredPost([batchId, postId + 1n, author, parentId, ch, proof]), false);
         assert.equal(await pennyPost.read.verifyAnchoredPost([batchId, postId, author, parentId, contentHash("forged"), proof]), false);
       }
       console.log(`      anchored (${mode}): ${r.gasUsed} gas for ${posts.length} posts`);

@@ -68,14 +68,14 @@ describe("anchored batch resolution", () => {
 
   it("checks the data against the anchor: count, root, decodability", async () => {
     const posts = await sign(5);
-    const root = buildAnchorTree(10n, posts).root as Hex;
+    const root = buildAnchorTree(posts).root as Hex;
     const data = encodeAnchorData(posts);
     const ok = resolveAnchorData({ root, firstPostId: 10n, count: 5n }, data, "anchored-calldata", recover);
     assert.equal(ok.status, "valid");
     assert.equal(ok.status === "valid" && ok.leaves.length, 5);
     const reasons = [
       resolveAnchorData({ root, firstPostId: 10n, count: 6n }, data, "anchored-calldata", recover),
-      resolveAnchorData({ root, firstPostId: 11n, count: 5n }, data, "anchored-calldata", recover),
+      resolveAnchorData({ root: buildAnchorTree([...posts].reverse()).root, firstPostId: 10n, count: 5n }, data, "anchored-calldata", recover),
       resolveAnchorData({ root, firstPostId: 10n, count: 5n }, `${data}00` as Hex, "anchored-calldata", recover),
       resolveAnchorData({ root, firstPostId: 10n, count: 5n }, data.slice(0, -10) as Hex, "anchored-calldata", recover),
     ].map((r) => (r.status === "invalid" ? r.reason : r.status));
@@ -89,7 +89,7 @@ describe("anchored batch resolution", () => {
     const posts = await sign(3);
     const data = encodeAnchorData(posts);
     const event = (dataHash: Hex): ProtocolEvent => ({
-      kind: "Anchored", batchId: 1n, sequencer: CONTRACT, root: buildAnchorTree(1n, posts).root as Hex, firstPostId: 1n, count: 3n, dataHash, data: "0x",
+      kind: "Anchored", batchId: 1n, sequencer: CONTRACT, root: buildAnchorTree(posts).root as Hex, firstPostId: 1n, count: 3n, dataHash, data: "0x",
       blockNumber: 1n, blockHash: `0x${"00".repeat(32)}`, logIndex: 0, txHash: `0x${"00".repeat(32)}`, timestamp: 0,
     });
     const wrongData = encodeAnchorData(await sign(3, 100));

@@ -117,7 +117,7 @@ describe("indexer: relayed modes (Hardhat network, real LevelDB and HTTP)", func
   /** Anchors `posts` in calldata mode (or hash mode, keeping the data in the sequencer's store); returns the batch id. */
   async function anchor(posts: AnchoredPost[], mode: "calldata" | "hash", options: { root?: Hex; keep?: boolean } = {}) {
     const first = (await postCount()) + 1n;
-    const root = options.root ?? (buildAnchorTree(first, posts).root as Hex);
+    const root = options.root ?? (buildAnchorTree(posts).root as Hex);
     const data = encodeAnchorData(posts);
     if (mode === "hash" && options.keep !== false) sequencerData.data.set(keccak256(data), data);
     await mined(mode === "calldata"
@@ -249,7 +249,8 @@ describe("indexer: relayed modes (Hardhat network, real LevelDB and HTTP)", func
       const kept = await anchoredPosts(4, "hash");
       hashBatch = { ...(await anchor(kept, "hash")), posts: kept };
       const other = await anchoredPosts(3, "forged root");
-      forgedRootBatch = await anchor(other, "calldata", { root: buildAnchorTree(1n, other).root as Hex });
+      // The root of the same posts in another order: the data does not match it.
+      forgedRootBatch = await anchor(other, "calldata", { root: buildAnchorTree([...other].reverse()).root as Hex });
       const stranger = privateKeyToAccount(generatePrivateKey());
       // Post 1 of this batch is signed by a stranger, not by its author nor a session key.
       const mixed = await anchoredPosts(3, "mixed", { signer: (author) => (author.address === authors[1].address ? stranger : author) });
@@ -294,10 +295,10 @@ describe("indexer: relayed modes (Hardhat network, real LevelDB and HTTP)", func
           const { data } = envelope(AnchorProof, false).parse(res.body);
           assert.equal(data.root, root);
           assert.equal(data.leaf.contentHash, contentHash(posts[i].content));
-          const leaf = [BigInt(data.leaf.postId), data.leaf.author as Address, BigInt(data.leaf.parentId), data.leaf.contentHash as Hex] as const;
+          const leaf = [BigInt(data.leaf.index), data.leaf.author as Address, BigInt(data.leaf.parentId), data.leaf.contentHash as Hex] as const;
           assert.equal(verifyAnchorProof(root, [...leaf], data.proof as Hex[]), true);
           assert.equal(await client.readContract({
-            address: pennyPost.address, abi: pennyPost.abi, functionName: "verifyAnchoredPost", args: [batchId, ...leaf, data.proof as Hex[]],
+            address: pennyPost.address, abi: pennyPost.abi, functionName: "verifyAnchoredPost", args: [batchId, BigInt(data.leaf.postId), leaf[1], leaf[2], leaf[3], data.proof as Hex[]],
           }), true);
           assert.equal(data.signed.signature, posts[i].signature.toLowerCase());
         }
@@ -309,10 +310,10 @@ describe("indexer: relayed modes (Hardhat network, real LevelDB and HTTP)", func
       const res = await getJson(`${api.url}/v1/posts/${first}/proof`);
       const { data } = envelope(AnchorProof, false).parse(res.body);
       const root = await onChainRoot(batchId);
-      const leaf = [BigInt(data.leaf.postId), data.leaf.author as Address, BigInt(data.leaf.parentId), data.leaf.contentHash as Hex] as const;
+      const leaf = [BigInt(data.leaf.index), data.leaf.author as Address, BigInt(data.leaf.parentId), data.leaf.contentHash as Hex] as const;
       const proof = data.proof as Hex[];
       const verifyOnChain = (id: bigint, p: Hex[]) =>
-        client.readContract({ address: pennyPost.address, abi: pennyPost.abi, functionName: "verifyAnchoredPost", args: [id, ...leaf, p] });
+        client.readContract({ address: pennyPost.address, abi: pennyPost.abi, functionName: "verifyAnchoredPost", args: [id, BigInt(data.leaf.postId), leaf[1], leaf[2], leaf[3], p] });
 
       const forged = proof.map((sibling, i) => (i === 1 ? (`0x${(BigInt(sibling) ^ 1n).toString(16).padStart(64, "0")}` as Hex) : sibling));
       assert.equal(verifyAnchorProof(root, [...leaf], forged), false);
@@ -403,7 +404,7 @@ describe("indexer: relayed modes (Hardhat network, real LevelDB and HTTP)", func
         for (let i = 0; i < hashBatch.posts.length; i++) {
           const res = await getJson(`${served.url}/v1/posts/${hashBatch.first + BigInt(i)}/proof`);
           const { data } = envelope(AnchorProof, false).parse(res.body);
-          assert.equal(verifyAnchorProof(root, [BigInt(data.leaf.postId), data.leaf.author as Address, BigInt(data.leaf.parentId), data.leaf.contentHash as Hex], data.proof as Hex[]), true);
+          assert.equal(verifyAnchorProof(root, [BigInt(data.leaf.index), data.leaf.author as Address, BigInt(data.leaf.parentId), data.leaf.contentHash as Hex], data.proof as Hex[]), true);
           assert.equal((await getJson(`${served.url}/v1/posts/${hashBatch.first + BigInt(i)}`)).body.data.mode, "anchored-hash");
         }
       } finally {

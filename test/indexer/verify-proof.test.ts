@@ -69,7 +69,7 @@ describe("scripts/verify-proof.ts (anvil, real server)", function () {
       posts.push(await signAnchoredPost(author, domain, { author: author.address, parentId: 0n, content: `anchored ${i}`, seq: BigInt(i + 1), cumulativeFee: FEE * BigInt(i + 1) }));
     }
     firstPostId = 2n;
-    const root = buildAnchorTree(firstPostId, posts).root as Hex;
+    const root = buildAnchorTree(posts).root as Hex;
     await send(0, encodeFunctionData({ abi: pennyPostAbi, functionName: "anchor", args: [root, 5n, encodeAnchorData(posts)] }));
     const config = loadConfig({ CHAIN_RPC_URL: anvil.url, PENNYPOST_ADDRESS: address, DATA_DIR: await tempDir("verify"), HTTP_PORT: "0", POLL_INTERVAL_MS: "20" });
     server = await startServer(config, silentLogger);

@@ -51,7 +51,7 @@ export function registerProofRoute(app: Express, deps: AppDeps): void {
         data: {
           postId: post.id,
           batchId: batch.batchId,
-          leaf: { postId: post.id, author: post.author, parentId: post.parentId, contentHash: contentHash(post.content) },
+          leaf: { index: anchored.leafIndex, postId: post.id, author: post.author, parentId: post.parentId, contentHash: contentHash(post.content) },
           leafHash,
           proof: getProof(tree, tree.length - 1 - anchored.leafIndex) as Hex[],
           root: batch.root,
