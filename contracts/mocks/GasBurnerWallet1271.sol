@@ -6,7 +6,7 @@ pragma solidity ^0.8.28;
 contract GasBurnerWallet1271 {
     receive() external payable {}
 
-    function isValidSignature(bytes32, bytes calldata) external view returns (bytes4) {
+    function isValidSignature(bytes32, bytes calldata) external pure returns (bytes4) {
         uint256 x;
         while (true) {
             x = uint256(keccak256(abi.encode(x)));
