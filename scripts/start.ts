@@ -77,9 +77,13 @@ async function main(): Promise<void> {
   const deployment = await readDeployment(deploymentFile);
   const dataDir = process.env.DATA_DIR ?? `${LOG_DIR}/index-${networkName}`;
   // A chain started here is new: an index of the previous one would not match it.
-  if (external === undefined) await rm(dataDir, { recursive: true, force: true });
+  const relayerDir = process.env.RELAYER_DATA_DIR ?? `${LOG_DIR}/relayer-${networkName}`;
+  if (external === undefined) {
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(relayerDir, { recursive: true, force: true });
+  }
   server = await runFromEnvironment({
-    ...process.env, CHAIN_RPC_URL: rpcUrl, DEPLOYMENT_FILE: deploymentFile, DATA_DIR: dataDir,
+    ...process.env, CHAIN_RPC_URL: rpcUrl, DEPLOYMENT_FILE: deploymentFile, DATA_DIR: dataDir, RELAYER_DATA_DIR: relayerDir,
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
   });
   if (server === undefined) {

@@ -34,6 +34,15 @@ export const configSchema = z
     POLL_INTERVAL_MS: int("POLL_INTERVAL_MS", 10, 60_000, 200),
     MAX_PAGE_SIZE: int("MAX_PAGE_SIZE", 1, 1_000, 100),
     RATE_LIMIT_PER_MINUTE: int("RATE_LIMIT_PER_MINUTE", 1, 10_000_000, 100_000),
+    RELAYER: z.enum(["on", "off"], { error: "RELAYER must be on or off" }).default("on"),
+    RELAYER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "RELAYER_PRIVATE_KEY must be a 0x-prefixed 32-byte hex private key").optional(),
+    /** Default: DATA_DIR with "-relayer" appended (its own LevelDB, never wiped by a re-index). */
+    RELAYER_DATA_DIR: z.string().min(1).optional(),
+    BATCH_MAX_ACTIONS: int("BATCH_MAX_ACTIONS", 1, 2_000, 128),
+    BATCH_INTERVAL_MS: int("BATCH_INTERVAL_MS", 10, 60_000, 200),
+    RELAYER_BUMP_AFTER_MS: int("RELAYER_BUMP_AFTER_MS", 1_000, 3_600_000, 15_000),
+    RELAYER_RATE_PER_MINUTE: int("RELAYER_RATE_PER_MINUTE", 1, 1_000_000, 600),
+    RELAYER_MAX_PENDING: int("RELAYER_MAX_PENDING", 1, 100_000, 256),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent",
     }).default("info"),

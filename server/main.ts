@@ -11,7 +11,7 @@ import type { Server } from "node:http";
 
 import { pino, type Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { createPublicClient, http, type PublicClient } from "viem";
+import { createPublicClient, getAddress, http, type Hex, type PublicClient } from "viem";
 
 import { readDeployment } from "../lib/deployment.ts";
 import { createApp } from "./api/app.ts";
@@ -22,6 +22,7 @@ import { ConfigError, loadConfig, type Config } from "./config.ts";
 import type { Address, AnchorDataSource } from "./domain.ts";
 import { NonRetryableError } from "./errors.ts";
 import { createIndexerMetrics } from "./metrics.ts";
+import { Relayer } from "./relayer/relayer.ts";
 import { LevelStore } from "./store/level-store.ts";
 
 export interface RunningServer {
@@ -59,6 +60,7 @@ export async function startServer(config: Config, logger: Logger, options: { anc
   }
 
   const store = await LevelStore.open(config.DATA_DIR);
+  const relayer = await openRelayer(config, logger, client, chainId, getAddress(contracts.PennyPost));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const hub = createEventHub((error) => logger.warn({ err: error }, "stream listener failed"));
@@ -66,7 +68,7 @@ export async function startServer(config: Config, logger: Logger, options: { anc
   let published: Promise<unknown> = Promise.resolve();
   const metrics = createIndexerMetrics(registry, () => follower);
   follower = createFollower({
-    client, store, logger, anchorData: options.anchorData,
+    client, store, logger, anchorData: options.anchorData ?? relayer,
     config: {
       address: contracts.PennyPost, startBlock, confirmations: config.CONFIRMATIONS, reorgWindow: config.REORG_WINDOW,
       chunkBlocks: config.BACKFILL_CHUNK_BLOCKS, maxChunkBlocks: config.BACKFILL_MAX_CHUNK_BLOCKS, pollIntervalMs: config.POLL_INTERVAL_MS,
@@ -97,7 +99,7 @@ export async function startServer(config: Config, logger: Logger, options: { anc
   };
 
   const app = createApp({
-    store, status, events: hub, registry, logger,
+    store, status, events: hub, registry, logger, ...(relayer === undefined ? {} : { relayer }),
     config: {
       chainId, contracts, maxPageSize: config.MAX_PAGE_SIZE, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, finalityDepth: config.FINALITY_DEPTH,
       rpcUrl: config.CHAIN_RPC_URL, ...(existsSync(config.WEB_DIR) ? { webDir: config.WEB_DIR } : {}),
@@ -109,6 +111,7 @@ export async function startServer(config: Config, logger: Logger, options: { anc
   const { port } = server.address() as { port: number };
   const url = `http://${config.HTTP_HOST}:${port}`;
   const loop = follower.start().catch((error: unknown) => logger.error({ err: error }, "follower crashed"));
+  relayer?.start();
   logger.info({ url, chainId, rpc: config.CHAIN_RPC_URL, contract: contracts.PennyPost, dataDir: config.DATA_DIR }, "server listening");
   if (!existsSync(config.WEB_DIR)) logger.warn({ webDir: config.WEB_DIR }, "web page not built (npm run build:web); serving the API only");
 
@@ -118,6 +121,7 @@ export async function startServer(config: Config, logger: Logger, options: { anc
     follower,
     stop() {
       stopped ??= (async () => {
+        await relayer?.stop();
         await (follower as Follower).stop();
         await loop;
         await new Promise<void>((resolve) => {
@@ -130,6 +134,34 @@ export async function startServer(config: Config, logger: Logger, options: { anc
       return stopped;
     },
   };
+}
+
+/** Hardhat's and anvil's development account #9 (a public key, local chains only): the local relayer. */
+const LOCAL_RELAYER_KEY = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
+const LOCAL_CHAIN_ID = 31337;
+
+/**
+ * The relayer behind POST /v1/actions, unless RELAYER=off. Its key is RELAYER_PRIVATE_KEY; on the
+ * local chain (31337) it defaults to development account #9, which PennyPostLocal makes a sequencer.
+ */
+async function openRelayer(config: Config, logger: Logger, client: PublicClient, chainId: number, address: Address): Promise<Relayer | undefined> {
+  if (config.RELAYER === "off") return undefined;
+  const privateKey = (config.RELAYER_PRIVATE_KEY ?? (chainId === LOCAL_CHAIN_ID ? LOCAL_RELAYER_KEY : undefined)) as Hex | undefined;
+  if (privateKey === undefined) {
+    logger.warn("no RELAYER_PRIVATE_KEY on this chain: POST /v1/actions answers 503 relayer_disabled");
+    return undefined;
+  }
+  const relayer = new Relayer(
+    {
+      address, chainId, privateKey, dataDir: config.RELAYER_DATA_DIR ?? `${config.DATA_DIR}-relayer`, batchMaxActions: config.BATCH_MAX_ACTIONS, batchIntervalMs: config.BATCH_INTERVAL_MS,
+      bumpAfterMs: config.RELAYER_BUMP_AFTER_MS, ratePerMinute: config.RELAYER_RATE_PER_MINUTE, maxPending: config.RELAYER_MAX_PENDING,
+    },
+    client,
+    logger.child({ component: "relayer" }),
+  );
+  await relayer.open();
+  logger.info({ relayer: relayer.address }, "relayer ready");
+  return relayer;
 }
 
 /** Runs the server until SIGTERM/SIGINT; exits non-zero on a configuration or start-up error. */

@@ -14,6 +14,7 @@ import { errorHandler, notFound } from "./errors.ts";
 import { httpMetrics, observeRequests } from "./observe.ts";
 import { openApiDocument } from "./openapi.ts";
 import { HttpProblem } from "./problem.ts";
+import { registerActionRoutes } from "./routes/actions.ts";
 import { registerAuthorRoutes } from "./routes/authors.ts";
 import { registerBatchRoutes } from "./routes/batches.ts";
 import { registerConfigRoutes } from "./routes/config.ts";
@@ -63,6 +64,12 @@ export function createApp(given: AppDeps): Express {
   registerLeaderboardRoutes(app, deps);
   registerStreamRoutes(app, deps, metrics);
   registerRpcRoutes(app, deps);
+  if (deps.relayer !== undefined) registerActionRoutes(app, deps.relayer);
+  else {
+    app.all(["/v1/actions", "/v1/actions/:id", "/v1/accounts/:address/relay"], () => {
+      throw new HttpProblem("relayer_disabled", "this server runs no relayer (set RELAYER_PRIVATE_KEY, see README Configuration)");
+    });
+  }
   if (deps.config.webDir !== undefined) app.use(express.static(deps.config.webDir, { index: "index.html", maxAge: 0 }));
 
   app.use(notFound);

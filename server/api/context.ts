@@ -10,6 +10,7 @@ import type { Registry } from "prom-client";
 import type { Address, Cursor } from "../domain.ts";
 import { keys } from "../store/keys.ts";
 import type { LevelStore } from "../store/level-store.ts";
+import type { Relayer } from "../relayer/relayer.ts";
 import type { ResponseCache } from "./cache.ts";
 import type { StreamSource } from "./hub.ts";
 import { HttpProblem } from "./problem.ts";
@@ -45,6 +46,8 @@ export interface AppDeps {
   config: ApiConfig;
   /** Serialized responses reused while the index has not moved; createApp makes one if absent. */
   cache?: ResponseCache;
+  /** The relayer behind POST /v1/actions; none: those routes answer 503 relayer_disabled. */
+  relayer?: Relayer;
 }
 
 export type Handler = (req: Request, res: Response) => Promise<void> | void;

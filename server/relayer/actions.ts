@@ -1,0 +1,97 @@
+/**
+ * The signed actions `POST /v1/actions` accepts: one zod schema per kind (numbers as decimal
+ * strings, addresses and signatures as 0x hex), their EIP-712 digests, and the signer each
+ * recovers to. Pure: no I/O.
+ */
+import { getAddress, hexToBytes, type Address, type Hex } from "viem";
+import { z } from "zod";
+
+import {
+  anchoredPostDigest,
+  extendVoucher,
+  postDigest,
+  tipDigest,
+  voucherDigest,
+  type PennyPostDomain,
+  type VoucherTip,
+} from "../../lib/relayed.ts";
+import { recoverSigner } from "../ingest/anchors.ts";
+
+const uint = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "a decimal integer string").transform((s) => BigInt(s));
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x-prefixed 20-byte hex address").transform((s) => getAddress(s));
+const signature = z.string().regex(/^0x[0-9a-fA-F]{130}$/, "a 65-byte 0x hex signature (r, s, v)").transform((s) => s.toLowerCase() as Hex);
+const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a 32-byte 0x hex value").transform((s) => s.toLowerCase() as Hex);
+
+const batchedPost = z.strictObject({
+  type: z.literal("post"),
+  mode: z.literal("batched"),
+  message: z.strictObject({ author: address, parentId: uint, content: z.string(), maxFee: uint, nonce: uint, deadline: uint }),
+  signature,
+});
+const batchedTip = z.strictObject({
+  type: z.literal("tip"),
+  mode: z.literal("batched"),
+  message: z.strictObject({ tipper: address, postId: uint, author: address, asset: address, amount: uint, nonce: uint, deadline: uint }),
+  signature,
+});
+const anchoredPost = z.strictObject({
+  type: z.literal("post"),
+  mode: z.enum(["anchored-calldata", "anchored-hash"]),
+  message: z.strictObject({ author: address, parentId: uint, content: z.string(), seq: uint, cumulativeFee: uint }),
+  signature,
+});
+const voucher = z.strictObject({
+  type: z.literal("voucher"),
+  mode: z.literal("voucher").default("voucher"),
+  message: z.strictObject({ tipper: address, asset: address, cumulativeAmount: uint, tipsHash: bytes32 }),
+  tips: z.array(z.strictObject({ postId: uint, author: address, amount: uint })).min(1).max(256),
+  signature,
+});
+
+export const actionSchema = z.union([batchedPost, batchedTip, anchoredPost, voucher]);
+export type Action = z.output<typeof actionSchema>;
+export type BatchedPost = z.output<typeof batchedPost>;
+export type BatchedTip = z.output<typeof batchedTip>;
+export type AnchoredPostAction = z.output<typeof anchoredPost>;
+export type VoucherAction = z.output<typeof voucher>;
+export type Mode = Action["mode"];
+
+/** The account an action spends from. */
+export function accountOf(action: Action): Address {
+  return action.type === "post" ? action.message.author : action.message.tipper;
+}
+
+/** The asset it spends, and how much of it beyond what is already settled or pending before it. */
+export function assetOf(action: Action): Address {
+  return action.type === "post" ? "0x0000000000000000000000000000000000000000" : action.message.asset;
+}
+
+export function digestOf(action: Action, domain: PennyPostDomain): Hex {
+  switch (action.type) {
+    case "post":
+      return action.mode === "batched" ? postDigest(domain, action.message) : anchoredPostDigest(domain, action.message);
+    case "tip":
+      return tipDigest(domain, action.message);
+    case "voucher":
+      return voucherDigest(domain, action.message);
+  }
+}
+
+/** The address the signature recovers to (low-s only, v 27/28, as the contract), or null. */
+export function signerOf(action: Action, domain: PennyPostDomain): Address | null {
+  const signer = recoverSigner(hexToBytes(digestOf(action, domain)), hexToBytes(action.signature));
+  return signer === null ? null : getAddress(signer);
+}
+
+/** Whether a voucher's tips chain from `from` to its hash and add up to its cumulative amount. */
+export function voucherExtends(action: VoucherAction, from: { cumulativeAmount: bigint; tipsHash: Hex }): boolean {
+  const tips: VoucherTip[] = action.tips;
+  if (tips.some((t) => t.amount === 0n || t.postId === 0n)) return false;
+  const next = extendVoucher(from, tips);
+  return next.cumulativeAmount === action.message.cumulativeAmount && next.tipsHash.toLowerCase() === action.message.tipsHash;
+}
+
+/** JSON with bigints as decimal strings (how actions are stored and answered). */
+export function toJson(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
+}
