@@ -221,14 +221,16 @@ describe("relayer: POST /v1/actions to the chain (anvil, real server)", function
   });
 
   it("rate limits an account (429 with Retry-After) and caps its pending actions", async () => {
-    const dataDir = await tempDir("relayer-limits");
-    const limited = await startServer(
-      loadConfig({
-        CHAIN_RPC_URL: chain.anvil.url, DEPLOYMENT_FILE: chain.deploymentFile, DATA_DIR: dataDir, HTTP_PORT: "0", POLL_INTERVAL_MS: "20",
-        RELAYER_RATE_PER_MINUTE: "2", BATCH_INTERVAL_MS: "60000",
-      }),
-      silentLogger,
-    );
+    // Servers of their own, whose relayers never submit (the main one does), with tight limits.
+    const limitedServer = async (limits: Record<string, string>) =>
+      startServer(
+        loadConfig({
+          CHAIN_RPC_URL: chain.anvil.url, DEPLOYMENT_FILE: chain.deploymentFile, DATA_DIR: await tempDir("relayer-limits"), HTTP_PORT: "0",
+          POLL_INTERVAL_MS: "20", BATCH_INTERVAL_MS: "60000", ...limits,
+        }),
+        silentLogger,
+      );
+    const limited = await limitedServer({ RELAYER_RATE_PER_MINUTE: "2" });
     try {
       const user = privateKeyToAccount(generatePrivateKey());
       await fund(user, parseEther("0.01"));
@@ -241,13 +243,7 @@ describe("relayer: POST /v1/actions to the chain (anvil, real server)", function
     } finally {
       await limited.stop();
     }
-    const capped = await startServer(
-      loadConfig({
-        CHAIN_RPC_URL: chain.anvil.url, DEPLOYMENT_FILE: chain.deploymentFile, DATA_DIR: await tempDir("relayer-cap"), HTTP_PORT: "0", POLL_INTERVAL_MS: "20",
-        RELAYER_MAX_PENDING: "1", BATCH_INTERVAL_MS: "60000",
-      }),
-      silentLogger,
-    );
+    const capped = await limitedServer({ RELAYER_MAX_PENDING: "1" });
     try {
       const user = privateKeyToAccount(generatePrivateKey());
       await fund(user, parseEther("0.01"));
