@@ -27,6 +27,12 @@ const API = {
   type: ArgumentType.STRING,
   defaultValue: DEFAULT_API_URL,
 } as const;
+const VIA = {
+  name: "via",
+  description: "direct (a transaction, the default), or through the relayer, signed and paid from the deposit: batched, anchored-calldata, anchored-hash",
+  type: ArgumentType.STRING,
+  defaultValue: "direct",
+} as const;
 const TEXT = {
   name: "text",
   description: "The post's text (UTF-8, 1 to 1,024 bytes)",
@@ -39,6 +45,8 @@ export const pennyPostTasks: TaskDefinition[] = [
 
   task(["pennypost", "post"], "Publish a post, paying the current posting fee")
     .addOption(TEXT)
+    .addOption(VIA)
+    .addOption(API)
     .addOption(FROM)
     .addOption(DEPLOYMENT)
     .setAction(() => import("./post.ts"))
@@ -47,6 +55,8 @@ export const pennyPostTasks: TaskDefinition[] = [
   task(["pennypost", "reply"], "Reply to a post, paying the current posting fee")
     .addOption({ name: "parent", description: "Id of the post to reply to", type: ArgumentType.BIGINT, defaultValue: 0n })
     .addOption(TEXT)
+    .addOption(VIA)
+    .addOption(API)
     .addOption(FROM)
     .addOption(DEPLOYMENT)
     .setAction(() => import("./reply.ts"))
@@ -66,6 +76,13 @@ export const pennyPostTasks: TaskDefinition[] = [
       type: ArgumentType.STRING_WITHOUT_DEFAULT,
       defaultValue: undefined,
     })
+    .addOption({
+      name: "via",
+      description: "direct (a transaction, the default), or through the relayer, signed and paid from the deposit: batched, voucher",
+      type: ArgumentType.STRING,
+      defaultValue: "direct",
+    })
+    .addOption(API)
     .addOption(FROM)
     .addOption(DEPLOYMENT)
     .setAction(() => import("./tip.ts"))

@@ -3,11 +3,12 @@
  * or in an accepted ERC-20 (approving PennyPost first when the allowance is short).
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { parseEventLogs, type TransactionReceipt } from "viem";
+import { getAddress, parseEventLogs, type Address, type TransactionReceipt } from "viem";
 
 import { pennyPostAbi, pennyTestTokenAbi } from "../lib/abi.ts";
 import { approve, resolveAsset, type Asset } from "./assets.ts";
-import { openChain, runCommand, type Chain, type Session } from "./context.ts";
+import { openApi, openChain, runCommand, type Api, type Chain, type Session } from "./context.ts";
+import { nextVoucher, openRelay, requireDeposit } from "./relay.ts";
 import { CliError, pennyPostErrorMessage, tokenErrorMessage } from "./errors.ts";
 import { ETH, explainContext, formatAmount, gasLine, parseAmount, requirePostId, table } from "./format.ts";
 import { transact } from "./transact.ts";
@@ -18,6 +19,8 @@ interface TipArguments {
   token: string | undefined;
   from: number;
   deployment: string | undefined;
+  via: string;
+  api: string;
 }
 
 export default async function tipAction(args: TipArguments, hre: HardhatRuntimeEnvironment) {
@@ -25,7 +28,12 @@ export default async function tipAction(args: TipArguments, hre: HardhatRuntimeE
     const postId = requirePostId(args.post, "--post");
     if (args.token === undefined) parseAmount(args.amount, 18, "ETH"); // bad input fails before connecting
     if (args.token?.trim() === "") throw new CliError("--token must be a token address or PPTEST");
+    if (!["direct", "batched", "voucher"].includes(args.via)) {
+      throw new CliError("--via must be direct (a transaction), batched or voucher (signed, through the relayer, paid from the deposit)");
+    }
+    if (args.via !== "direct" && args.token !== undefined) throw new CliError("tips through the relayer are in ETH from the deposit here; leave out --token, or tip directly");
     const chain = await openChain(hre, session, args);
+    if (args.via !== "direct") return tipRelayed(chain, session, openApi(args.api), args.via as "batched" | "voucher", postId, parseAmount(args.amount, 18, "ETH"));
     const receipt = args.token === undefined
       ? await tipEth(chain, postId, parseAmount(args.amount, 18, "ETH"))
       : await tipToken(chain, session, postId, args.token, args.amount);
@@ -77,4 +85,34 @@ async function tipToken(chain: Chain, session: Session, postId: bigint, tokenTex
       ...pennyPost, functionName: "tipToken", args: [postId, token.address, amount], account: chain.wallet.account, blockNumber,
     }),
   );
+}
+
+/** Signs a tip (or the next cumulative voucher) and sends it through the relayer. */
+async function tipRelayed(chain: Chain, session: Session, api: Api, mode: "batched" | "voucher", postId: bigint, amount: bigint): Promise<void> {
+  const post = (await api.get<{ author: Address }>(`/v1/posts/${postId}`))?.data;
+  if (post === undefined) throw new CliError(`the index at ${api.url} has no post #${postId}: see the ids with \`npx hardhat pennypost feed\``);
+  const author = getAddress(post.author);
+  const relay = openRelay(chain, api);
+  const state = await relay.state();
+  requireDeposit(state, amount, "a relayed tip");
+  let body: Record<string, unknown>;
+  if (mode === "batched") {
+    const message = { tipper: chain.account, postId, author, asset: ETH, amount, nonce: BigInt(state.nextNonce), deadline: await relay.deadline() };
+    body = { type: "tip", mode, message, signature: await relay.sign("Tip", message) };
+  } else {
+    const tip = { postId, author, amount };
+    const message = { tipper: chain.account, asset: ETH, ...nextVoucher(state, tip) };
+    body = { type: "voucher", message, tips: [tip], signature: await relay.sign("TipVoucher", message) };
+  }
+  const action = await relay.submit(body);
+  const fee = (amount * BigInt(await chain.publicClient.readContract({ address: chain.pennyPost, abi: pennyPostAbi, functionName: "tipFeeBps" }))) / 10_000n;
+  console.log(table([
+    ["tipped", `post #${postId}`],
+    ["amount", `${formatAmount(session.book, ETH, amount)} from your deposit`],
+    ["author", `${author} (credited ${formatAmount(session.book, ETH, amount - fee)})`],
+    ["fee", formatAmount(session.book, ETH, fee)],
+    ["mode", `${mode}, through the relayer ${state.relayer} (action ${action.id})`],
+    ["tx", action.txHash ?? ""],
+    ["block", String(action.blockNumber ?? "")],
+  ]));
 }

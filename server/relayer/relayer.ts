@@ -219,14 +219,15 @@ export class Relayer implements AnchorDataSource {
     return value === undefined ? undefined : (JSON.parse(value) as ActionRecord);
   }
 
-  /** What a client needs to build its next action. */
-  async accountState(account: Address) {
+  /** What a client needs to build its next action (vouchers: in `asset`). */
+  async accountState(account: Address, asset: Address = ETH) {
     const [nonce, deposit, paid] = await Promise.all([
       this.read<bigint>("nonces", [account]),
       this.read<bigint>("depositOf", [account, ETH]),
       this.read<bigint>("anchoredFeesPaid", [account]),
     ]);
     const anchored = await this.getJson<AnchoredFeeState>(key.anchored(account));
+    const voucher = await this.voucherState(account, asset);
     return {
       account,
       relayer: this.address,
@@ -236,6 +237,7 @@ export class Relayer implements AnchorDataSource {
       depositEth: deposit.toString(),
       pendingSpendEth: this.pendingSpend(account, ETH).toString(),
       pending: this.pendingOf(account).length,
+      voucher: { asset, cumulativeAmount: voucher.cumulativeAmount.toString(), tipsHash: voucher.tipsHash },
     };
   }
 

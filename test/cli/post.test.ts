@@ -109,7 +109,7 @@ describe("pennypost post and reply (CLI)", function () {
     }
 
     it("signs with the chosen account", async () => {
-      const { result, out } = await captured(() => postAction({ text: "from account 4", from: 4, deployment: chain.deploymentFile }, hreOnAnvil()));
+      const { result, out } = await captured(() => postAction({ text: "from account 4", from: 4, deployment: chain.deploymentFile, via: "direct", api: "http://127.0.0.1:8080" }, hreOnAnvil()));
       assert.deepEqual(result, { success: true, value: undefined });
       assert.equal(field(out, "author"), chain.address(4));
       const author = await chain.anvil.client.readContract({ address: chain.pennyPost, abi: pennyPostAbi, functionName: "authorOf", args: [await postCount()] });
@@ -117,7 +117,7 @@ describe("pennypost post and reply (CLI)", function () {
     });
 
     it("refuses an index past the node's accounts: a failed Result, which makes Hardhat exit with 1", async () => {
-      const { result, out, err } = await captured(() => postAction({ text: "x", from: 10, deployment: chain.deploymentFile }, hreOnAnvil()));
+      const { result, out, err } = await captured(() => postAction({ text: "x", from: 10, deployment: chain.deploymentFile, via: "direct", api: "http://127.0.0.1:8080" }, hreOnAnvil()));
       const message = '--from 10 is not an account of network "anvil": it has 10 (--from 0 to 9)';
       assert.deepEqual(result, { success: false, error: message });
       assert.equal(out, "");

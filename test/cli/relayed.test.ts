@@ -141,4 +141,49 @@ describe("pennypost deposit, session and show --verify (CLI)", function () {
       assert.match(result.stderr, /is a direct post: its Posted event in tx 0x[0-9a-f]{64} is its proof/);
     });
   });
+
+  describe("post and tip --via the relayer", () => {
+    let api: RunningServer;
+    before(async () => {
+      api = await startApi(chain);
+    });
+    after(async () => {
+      await api.stop();
+    });
+
+    for (const via of ["batched", "anchored-calldata", "anchored-hash"] as const) {
+      it(`post --via ${via}: signs, the relayer carries it, and it is indexed in that mode`, async () => {
+        const before = await read<bigint>("depositOf", [user, ETH]);
+        const result = await pennypost(chain, ["post", "--text", `via ${via}`, "--via", via, "--api", api.url], { as: USER });
+        assert.equal(result.status, 0, result.stderr);
+        const id = field(result.stdout, "post").slice(1);
+        assert.match(field(result.stdout, "mode"), new RegExp(`^${via}, through the relayer`));
+        await untilIndexed(chain, api);
+        const post = ((await (await fetch(`${api.url}/v1/posts/${id}`)).json()) as { data: { mode: string; content: string; author: string } }).data;
+        assert.deepEqual([post.mode, post.content, post.author], [via, `via ${via}`, user.toLowerCase()]);
+        if (via === "batched") assert.equal(await read<bigint>("depositOf", [user, ETH]), before - 10n ** 13n);
+      });
+    }
+
+    for (const via of ["batched", "voucher"] as const) {
+      it(`tip --via ${via}: paid from the deposit, the author credited`, async () => {
+        const author = chain.address(1);
+        await writeAs(chain, 1, { address: chain.pennyPost, abi: pennyPostAbi, functionName: "post", args: [0n, `tip me via ${via}`], value: 10n ** 13n });
+        await untilIndexed(chain, api);
+        const postId = String(await read<bigint>("postCount", []));
+        const owed = await read<bigint>("owed", [author, ETH]);
+        const result = await pennypost(chain, ["tip", "--post", postId, "--amount", "0.0001", "--via", via, "--api", api.url], { as: USER });
+        assert.equal(result.status, 0, result.stderr);
+        assert.match(field(result.stdout, "mode"), new RegExp(`^${via}, through the relayer`));
+        assert.equal(await read<bigint>("owed", [author, ETH]), owed + parseEther("0.0001") - parseEther("0.0001") * 250n / 10_000n);
+      });
+    }
+
+    it("refuses an unknown --via, and says to deposit first when the deposit is short", async () => {
+      assertFails(await pennypost(chain, ["post", "--text", "x", "--via", "carrier-pigeon", "--api", api.url], { as: USER }), /--via must be direct/);
+      const broke = generatePrivateKey();
+      await chain.anvil.wallet(0).sendTransaction({ account: chain.anvil.accounts[0], to: privateKeyToAccount(broke).address, value: parseEther("1"), chain: undefined });
+      assertFails(await pennypost(chain, ["post", "--text", "x", "--via", "batched", "--api", api.url], { as: broke }), /deposit first: npx hardhat pennypost deposit/);
+    });
+  });
 });

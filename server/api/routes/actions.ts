@@ -5,6 +5,7 @@
  * cumulative fee, deposit, pending spend). Registered only when the server runs a relayer.
  */
 import type { Express } from "express";
+import { getAddress } from "viem";
 import { z } from "zod";
 
 import { actionSchema } from "../../relayer/actions.ts";
@@ -46,8 +47,8 @@ export function registerActionRoutes(app: Express, relayer: Relayer): void {
 
   get(app, "/v1/accounts/:address/relay", async (req, res) => {
     const { address } = parseInput(z.strictObject({ address: addressSchema }), req.params, "path");
-    parseInput(noQuerySchema, req.query, "query");
+    const { asset } = parseInput(z.strictObject({ asset: addressSchema.optional() }), req.query, "query");
     res.setHeader("Cache-Control", "no-store");
-    res.json({ data: await relayer.accountState(address as `0x${string}`) });
+    res.json({ data: await relayer.accountState(getAddress(address), asset === undefined ? undefined : getAddress(asset)) });
   });
 }
