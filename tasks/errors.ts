@@ -86,14 +86,14 @@ const pennyPostErrors: { [N in PennyPostError]: Explain<typeof pennyPostAbi, N> 
   PennyPostInsufficientDeposit: ([account, asset, available, needed], ctx) =>
     `${account} has ${ctx.amount(asset, available)} in deposit, ${ctx.amount(asset, needed)} is needed; deposit more with \`npx hardhat pennypost deposit --amount ...\`.`,
   PennyPostWithdrawalLocked: ([, , unlockAt]) =>
-    `the withdrawal unlocks at ${new Date(Number(unlockAt) * 1000).toISOString()}; run this again after that (the delay lets relayers settle what you signed).`,
+    `the withdrawal unlocks at ${timestamp(unlockAt)}; run this again after that (the delay lets relayers settle what you signed).`,
   PennyPostNoPendingWithdrawal: ([account, asset], ctx) => `${account} has no pending withdrawal of its ${ctx.asset(asset)} deposit`,
   PennyPostBadSignature: ([account]) => `the signature is not ${account}'s, nor one of its live session keys'.`,
   PennyPostNonceMismatch: ([account, expected, got]) => `the action's nonce is ${got}, but ${account}'s next nonce is ${expected}; sign it again.`,
-  PennyPostExpired: ([deadline]) => `the action's deadline (${new Date(Number(deadline) * 1000).toISOString()}) has passed; sign it again.`,
+  PennyPostExpired: ([deadline]) => `the action's deadline (${timestamp(deadline)}) has passed; sign it again.`,
   PennyPostFeeAboveMax: ([fee, maxFee], ctx) => `the posting fee is ${ctx.amount(ETH, fee)}, above the ${ctx.amount(ETH, maxFee)} you signed for; sign again.`,
   PennyPostAuthorMismatch: ([postId, author]) => `post #${postId} is by ${author}, not by the author the tip names.`,
-  PennyPostSessionExpired: ([, key, expiry]) => `the session key ${key} expired at ${new Date(Number(expiry) * 1000).toISOString()}; authorize a new one with \`npx hardhat pennypost session\`.`,
+  PennyPostSessionExpired: ([, key, expiry]) => `the session key ${key} expired at ${timestamp(expiry)}; authorize a new one with \`npx hardhat pennypost session\`.`,
   PennyPostSessionCapExceeded: ([, key, spent, amount, cap]) =>
     `the session key ${key} has spent ${spent} of its cap of ${cap}; ${amount} more would exceed it. Authorize it again with a larger --cap.`,
   PennyPostBadSession: () => "a session key needs an expiry in the future and a cap below 2^96; check --hours and --cap.",
@@ -121,6 +121,11 @@ const tokenErrors: { [N in TokenError]: (args: TokenArgs<N>, ctx: ExplainContext
   ERC20InvalidApprover: ([approver]) => `the token refuses approvals from ${approver}.`,
   ERC20InvalidSpender: ([spender]) => `the token refuses approvals for ${spender}.`,
 };
+
+/** A chain timestamp, readable and exact: "2026-11-23T21:59:33.000Z (unix 1795470573)". */
+function timestamp(seconds: bigint): string {
+  return `${new Date(Number(seconds) * 1000).toISOString()} (unix ${seconds})`;
+}
 
 function tokenAmount(ctx: ExplainContext, units: bigint): string {
   return ctx.token === undefined ? `${units} units` : ctx.amount(ctx.token, units);
