@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 
 import { after, describe, it } from "mocha";
-import { type Hex, hexToBytes, keccak256, parseEther } from "viem";
+import { type Hex, encodeFunctionData, hexToBytes, keccak256, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import {
@@ -72,6 +72,36 @@ describe("gas figures of the relayed modes (README trust table)", () => {
     const { gasUsed, input } = await send(pennyPost.write.submitBatch([await batch(1), []]));
     const { perItem, floor } = row("batched", 256, gasUsed, input);
     assert.ok(perItem < 1.25 * floor, `batched: ${perItem} gas/post against a floor of ${floor}`);
+  });
+
+  it("batched: a batch sized to the 2^24 per-transaction gas cap executes every item within it; one item more runs out of gas and consumes nothing", async () => {
+    const { pennyPost, domain, authors, publicClient, owner } = await networkHelpers.loadFixture(fixture);
+    const CAP = 2n ** 24n;
+    const sign = (n: number, round = 0) =>
+      Promise.all(Array.from({ length: n }, (_, i) => {
+        const a = authors[i % AUTHORS]!;
+        return signPost(a, domain, { author: a.address, parentId: 0n, content: TEXT_280, maxFee: POST_FEE, nonce: BigInt(round + Math.floor(i / AUTHORS)), deadline: 2n ** 40n });
+      }));
+    let n = 1024;
+    let posts = await sign(n);
+    // Whether the batch runs within the cap: executed (eth_call) with exactly that much gas.
+    const fits = (p: typeof posts) =>
+      publicClient
+        .call({ account: owner.account, to: pennyPost.address, gas: CAP, data: encodeFunctionData({ abi: pennyPost.abi, functionName: "submitBatch", args: [p, []] }) })
+        .then(() => true, () => false);
+    while (!(await fits(posts))) posts = posts.slice(0, (n -= AUTHORS));
+    // One more round of 16 posts would not fit: with the gas limit at the cap, that batch reverts as a whole.
+    const over = await sign(n + AUTHORS);
+    // (Hardhat's network refuses a transaction that fails, instead of mining it reverted.)
+    await assert.rejects(pennyPost.write.submitBatch([over, []], { gas: CAP }), /ran out of gas/);
+    assert.equal(await pennyPost.read.nonces([authors[0]!.address]), 0n, "a reverted batch consumes no nonce");
+    const receipt = await publicClient.waitForTransactionReceipt({ hash: await pennyPost.write.submitBatch([posts, []], { gas: CAP }) });
+    assert.equal(receipt.status, "success");
+    assert.ok(receipt.gasUsed <= CAP);
+    const [batch] = await pennyPost.getEvents.BatchSubmitted({}, { fromBlock: receipt.blockNumber, toBlock: receipt.blockNumber });
+    assert.equal(batch?.args.posts, BigInt(n));
+    assert.equal(batch?.args.skipped, 0n);
+    console.log(`      ${n} posts of 280 bytes in one transaction: ${receipt.gasUsed} gas of the ${CAP} cap`);
   });
 
   it("anchored: 1,024 posts per batch, data in calldata (pays the floor) or only its hash (<= 100 gas/post)", async () => {
