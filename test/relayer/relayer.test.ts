@@ -213,6 +213,41 @@ describe("relayer: POST /v1/actions to the chain (anvil, real server)", function
     assert.deepEqual(await read<[bigint, Hex]>("voucherState", [tipper.address, ETH]), [6_000n, state.tipsHash]);
   });
 
+  it("replaces a transaction stuck in the mempool with the same nonce and higher fees, and the replacement is what lands", async () => {
+    const dataDir = await tempDir("relayer-bump");
+    await chain.anvil.rpc("evm_setAutomine", [false]);
+    const bumping = await startServer(
+      loadConfig({
+        CHAIN_RPC_URL: chain.anvil.url, DEPLOYMENT_FILE: chain.deploymentFile, DATA_DIR: dataDir, HTTP_PORT: "0", POLL_INTERVAL_MS: "20",
+        BATCH_INTERVAL_MS: "50", RELAYER_BUMP_AFTER_MS: "1000",
+      }),
+      silentLogger,
+    );
+    try {
+      const nonce = await read<bigint>("nonces", [author.address]);
+      const res = await send(await batchedPost(author, author.address, "stuck, then bumped", { nonce }), bumping.url);
+      assert.equal(res.status, 202);
+      const follow = async () => ((await (await fetch(`${bumping.url}/v1/actions/${res.body.data.id}`)).json()) as any).data;
+      let first: any;
+      for (let i = 0; i < 100 && (first = await follow()).status !== "submitted"; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(first.status, "submitted");
+      const original = await chain.anvil.client.getTransaction({ hash: first.txHash });
+      await new Promise((r) => setTimeout(r, 2_500)); // past RELAYER_BUMP_AFTER_MS: replaced
+      await chain.anvil.rpc("evm_mine", []);
+      let done: any;
+      for (let i = 0; i < 200 && (done = await follow()).status !== "included"; i++) await new Promise((r) => setTimeout(r, 25));
+      assert.equal(done.status, "included");
+      assert.notEqual(done.txHash, first.txHash, "the replacement landed, not the original");
+      const landed = await chain.anvil.client.getTransaction({ hash: done.txHash });
+      assert.equal(landed.nonce, original.nonce);
+      assert.ok(landed.maxFeePerGas! > original.maxFeePerGas!, `fees went up: ${original.maxFeePerGas} -> ${landed.maxFeePerGas}`);
+      assert.equal(await read<bigint>("nonces", [author.address]), nonce + 1n, "executed once");
+    } finally {
+      await chain.anvil.rpc("evm_setAutomine", [true]);
+      await bumping.stop();
+    }
+  });
+
   it("answers 404 action_not_found for an unknown id and 400 for a malformed one", async () => {
     const unknown = await fetch(`${server.url}/v1/actions/${crypto.randomUUID()}`);
     assert.equal(unknown.status, 404);
