@@ -109,6 +109,9 @@ async function main(): Promise<void> {
   lines.push(`  API          ${server.url}/v1/posts   (OpenAPI: ${server.url}/openapi.json, status: ${server.url}/status)`);
   lines.push(`  Web page     ${server.url}/`);
   lines.push(`  Index        ${dataDir}`);
+  lines.push(`  Relayer      ${server.url}/v1/actions  (signed posts and tips; queue in ${relayerDir}; local relayer and sequencer: test account #9)`);
+  lines.push(`               try: npx hardhat pennypost deposit --amount 0.01 --network localhost --from 1`);
+  lines.push(`                    npx hardhat pennypost post --text "hi" --via anchored-calldata --network localhost --from 1`);
   if (external === undefined) {
     lines.push("", "  Test accounts (well-known keys of the development mnemonic: local use only, never on a real network):");
     for (let i = 0; i < 3; i++) {
