@@ -32,6 +32,9 @@ import { createPopulation, presignAnchored, presignBatched, presignDirect, presi
 
 /** The public development key #0 of Hardhat and anvil (test use only). */
 const DEV_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+/** The sequencer's store of hash-mode batch data (dataHash -> data), shared with the in-process indexer. */
+const anchorStore = new Map<string, Hex>();
 export const POST_FEE = 10n ** 13n;
 const TIP_FEE_BPS = 250n;
 const TX_CAP = BigInt(SOURCES.txGasCap.value);
@@ -123,7 +126,7 @@ export async function runBench(options: BenchOptions, ui: BenchUi): Promise<Benc
           const anchoredUnits = await presignAnchored(population, count, batchSize, signBar.update);
           units = anchoredUnits;
           const first = (await client.readContract({ address: contract, abi: pennyPostAbi, functionName: "postCount" })) + 1n;
-          submitter = anchoredSubmitter(mode, sender, contract, gasOf, first) as Submitter<unknown>;
+          submitter = anchoredSubmitter(mode, sender, contract, gasOf, first, anchorStore) as Submitter<unknown>;
           afterWindow = () => settleAnchoredFees(stack as Stack, anchoredUnits);
         }
         signBar.stop();
@@ -188,8 +191,11 @@ async function setUp(chain: ChainNode, options: BenchOptions, ui: BenchUi): Prom
     CHAIN_RPC_URL: chain.url, PENNYPOST_ADDRESS: contract, START_BLOCK: String(deployed.blockNumber), DATA_DIR: dataDir,
     HTTP_HOST: "127.0.0.1", HTTP_PORT: "0", POLL_INTERVAL_MS: "20", LOG_LEVEL: "silent", RATE_LIMIT_PER_MINUTE: "10000000",
     WEB_DIR: path.join(dataDir, "no-web"), MAX_PAGE_SIZE: "1000",
+    // The bench is its own relayer and sequencer (see submitters.ts); the server's stays off.
+    RELAYER: "off",
   });
-  const server = await startServer(config, pino({ level: "silent" }));
+  // Hash-mode batch data, as the sequencer keeps it: the indexer reads it from here.
+  const server = await startServer(config, pino({ level: "silent" }), { anchorData: { get: async (hash) => anchorStore.get(hash.toLowerCase()) } });
   for (let i = 0; !(await fetch(`${server.url}/ready`)).ok; i++) {
     if (i > 300) throw new Error("the indexer did not become ready within 30 s");
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -77,6 +77,8 @@ export function batchedSubmitter(sender: Sender, contract: Address, gas: () => b
  */
 export function anchoredSubmitter(
   mode: "anchored-calldata" | "anchored-hash", sender: Sender, contract: Address, gas: () => bigint, firstPostId: bigint,
+  /** Where the sequencer keeps hash-mode batch data (dataHash -> data) for its indexer. */
+  store?: Map<string, Hex>,
 ): Submitter<AnchoredPost[]> & { nextPostId(): bigint } {
   let next = firstPostId;
   const encode = (unit: Unit<AnchoredPost[]>, reserve: boolean) => {
@@ -86,6 +88,7 @@ export function anchoredSubmitter(
     const root = buildAnchorTree(posts).root as Hex;
     const data = encodeAnchorData(posts);
     const count = BigInt(posts.length);
+    if (reserve && mode === "anchored-hash") store?.set(keccak256(data).toLowerCase(), data);
     return {
       data: mode === "anchored-calldata"
         ? encodeFunctionData({ abi: pennyPostAbi, functionName: "anchor", args: [root, count, data] })
