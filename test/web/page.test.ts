@@ -255,6 +255,57 @@ describe("web page (Chromium, real server, anvil)", function () {
     await page.screenshot({ path: path.join(ARTIFACTS, "page-author.png"), fullPage: true });
   });
 
+  it("starts a session key as account #2, then posts and tips with it through the relayer with no wallet transaction; cap, spending and expiry shown; ends it", async () => {
+    await useDevAccount(2);
+    await page.evaluate(() => (location.hash = "#/"));
+    await page.getByRole("heading", { name: "Latest posts" }).waitFor();
+    const panel = page.getByRole("region", { name: "Session key" });
+    await panel.getByLabel("Deposit (ETH)").fill("0.001");
+    await panel.getByLabel("Spending cap (ETH)").fill("0.0005");
+    await panel.getByLabel("Hours").fill("2");
+    await panel.getByRole("button", { name: "Start session" }).click();
+    await panel.locator('[data-outcome="ok"]').waitFor();
+    await panel.locator('[data-session="active"]').waitFor();
+    assert.match(await panel.textContent() ?? "", /Spent0 of 0\.0005 ETH/);
+    const me = anvil.accounts[2].address;
+    const nonceBefore = await anvil.client.getTransactionCount({ address: me });
+
+    const compose = page.locator("form.compose").first();
+    const viaSession = compose.getByLabel(/Sign with my session key/);
+    await eventually(async () => assert.equal(await viaSession.isChecked(), true));
+    const text = "Signed by my session key in the page, carried by the relayer: no wallet prompt.";
+    await page.getByLabel("Your post").fill(text);
+    await page.getByRole("button", { name: "Post", exact: true }).click();
+    await compose.locator('[data-outcome="ok"]').waitFor();
+    assert.match(await compose.locator('[data-outcome="ok"]').textContent() ?? "", /with your session key/);
+    const card = page.locator("article.post").filter({ hasText: text });
+    await card.waitFor();
+    const id = (await card.getAttribute("data-post-id")) ?? "";
+    const post = ((await (await fetch(`${server.url}/v1/posts/${id}`)).json()) as { data: { mode: string; author: string } }).data;
+    assert.deepEqual([post.mode, post.author], ["batched", me.toLowerCase()]);
+
+    await card.getByRole("button", { name: `Tip post #${id}` }).click();
+    await card.getByLabel("Amount in ETH").fill("0.0001");
+    assert.equal(await card.getByLabel(/With my session key/).isChecked(), true);
+    await card.getByRole("button", { name: "Send tip" }).click();
+    await card.locator('[data-outcome="ok"]').waitFor();
+    await eventually(async () => assert.match(await card.locator(".post__tips").textContent() ?? "", /^1 tip · 0\.0001 ETH$/));
+
+    assert.equal(await anvil.client.getTransactionCount({ address: me }), nonceBefore, "the account sent no transaction: the relayer did");
+    await page.screenshot({ path: path.join(ARTIFACTS, "page-session.png"), fullPage: true });
+    const spent = 2n * FEE + parseEther("0.0001");
+    const keyAddress = (await panel.locator("dd[title]").getAttribute("title")) as Hex;
+    const [cap, spentOnChain] = await anvil.client.readContract({ address: pennyPost, abi: pennyPostAbi, functionName: "session", args: [me, keyAddress, ETH] });
+    assert.deepEqual([cap, spentOnChain], [parseEther("0.0005"), spent]);
+    await eventually(async () => assert.equal(await panel.locator("[data-session-spent]").getAttribute("data-session-spent"), spent.toString()));
+
+    await panel.getByRole("button", { name: "End session" }).click();
+    await panel.getByRole("button", { name: "Start session" }).waitFor();
+    const [, , expiry] = await anvil.client.readContract({ address: pennyPost, abi: pennyPostAbi, functionName: "session", args: [me, keyAddress, ETH] });
+    assert.equal(expiry, 0n, "revoked on chain");
+    await eventually(async () => assert.equal(await viaSession.isHidden(), true));
+  });
+
   it("fits a 375 px wide phone screen; nothing broke the CSP, went to another host or was refused by /rpc", async () => {
     await page.goto(`${server.url}/#/`);
     await page.getByText("Live from outside the page").waitFor();

@@ -9,6 +9,7 @@ import type { Ctx } from "./context.ts";
 import { h, uid } from "./dom.ts";
 import { PageError } from "./errors.ts";
 import { utf8Bytes } from "./format.ts";
+import { activeSession, relayPost } from "./session.ts";
 import { Progress, requireWallet, runAction, sendContractTx } from "./tx.ts";
 
 /** IPennyPost.MAX_CONTENT_BYTES. */
@@ -33,6 +34,14 @@ export function composeForm(ctx: Ctx, parentId: string, signal: AbortSignal): HT
   const fee = h("span", { id: ids.fee, class: "compose__fee" });
   const paused = h("p", { class: "notice notice--warn", hidden: true }, "PennyPost is paused by its owner: posts will be refused until it resumes.");
   const button = h("button", { type: "submit", class: "button button--primary" }, isReply ? "Reply" : "Post");
+  const viaSession = h("input", { type: "checkbox", id: uid("compose-session"), name: "session" });
+  const sessionLabel = h("label", { class: "compose__session", hidden: true }, viaSession, " Sign with my session key (no wallet prompt, paid from the deposit)");
+  const showSession = () => void activeSession(ctx).then((session) => {
+    sessionLabel.hidden = session === undefined;
+    viaSession.checked = session !== undefined;
+  }, () => undefined);
+  ctx.on((event) => (event.type === "wallet" || event.type === "indexed" || event.type === "session") && showSession(), signal);
+  showSession();
   const progress = new Progress(isReply ? "Reply progress" : "Post progress");
   /** The fee this form pays: the config's, or the one a PennyPostWrongFee revert reported. */
   let postFee = BigInt(ctx.config.postFee);
@@ -61,7 +70,7 @@ export function composeForm(ctx: Ctx, parentId: string, signal: AbortSignal): HT
     textarea,
     h("div", { class: "compose__meta" }, counter, fee),
     paused,
-    h("div", { class: "compose__actions" }, button),
+    h("div", { class: "compose__actions" }, sessionLabel, button),
     progress.element);
 
   form.addEventListener("submit", (event) => {
@@ -76,6 +85,15 @@ export function composeForm(ctx: Ctx, parentId: string, signal: AbortSignal): HT
       }
       const wallet = requireWallet(ctx);
       const value = postFee;
+      if (viaSession.checked && !sessionLabel.hidden) {
+        const session = await activeSession(ctx);
+        if (session === undefined) throw new PageError("no_session", "Your session has ended: start a new one in the Session key panel, or uncheck the session key.");
+        const { postId } = await relayPost(ctx, session, progress, BigInt(parentId), content, value);
+        textarea.value = "";
+        showCounter();
+        progress.succeed(`${isReply ? "Replied" : "Posted"} with your session key for ${formatEther(value)} ETH from your deposit`, postId === undefined ? "." : h("span", {}, ": ", h("a", { href: `#/post/${postId}` }, `post #${postId}`), "."));
+        return;
+      }
       const receipt = await sendContractTx(ctx, wallet, progress, {
         address: ctx.config.contracts.PennyPost, abi: pennyPostAbi, functionName: "post", args: [BigInt(parentId), content], value,
       });

@@ -17,6 +17,8 @@ export type AppEvent =
   /** A transaction sent from this page is in the index (withdrawals have no stream event). */
   | { type: "indexed"; account: Address; block: number }
   | { type: "wallet" }
+  /** A session key was started or ended in this page (session.ts). */
+  | { type: "session" }
   | { type: "config" }
   /** The stream reconnected after a gap: refetch what is shown. */
   | { type: "resync" };

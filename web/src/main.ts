@@ -14,6 +14,7 @@ import { feedView } from "./feed.ts";
 import { ETH, shortAddress } from "./format.ts";
 import { refreshTimes } from "./post-card.ts";
 import { threadView } from "./thread.ts";
+import { sessionPanel } from "./session.ts";
 import { restoreWallet, walletPanel } from "./wallet-panel.ts";
 import { LOCAL_CHAIN_ID } from "./wallet.ts";
 
@@ -136,7 +137,7 @@ async function boot(): Promise<void> {
     return;
   }
   const forever = new AbortController().signal;
-  replace(byId<HTMLElement>("sidebar"), walletPanel(ctx, forever), balancesPanel(ctx, forever), aboutPanel(ctx, forever));
+  replace(byId<HTMLElement>("sidebar"), walletPanel(ctx, forever), sessionPanel(ctx, forever), balancesPanel(ctx, forever), aboutPanel(ctx, forever));
   navigation(ctx);
   const streamState = badges(ctx);
   await restoreWallet(ctx).catch(() => {});

@@ -11,6 +11,7 @@ import type { Ctx } from "./context.ts";
 import { h, replace, uid } from "./dom.ts";
 import { PageError } from "./errors.ts";
 import { ETH, type AssetInfo } from "./format.ts";
+import { activeSession, relayTip } from "./session.ts";
 import { Progress, requireWallet, runAction, sendContractTx } from "./tx.ts";
 
 type TokenError = Extract<(typeof pennyTestTokenAbi)[number], { type: "error" }>;
@@ -28,7 +29,7 @@ export function parseAmount(text: string, info: AssetInfo): bigint {
   return amount;
 }
 
-export function tipForm(ctx: Ctx, post: Pick<PostRecord, "id" | "author">, signal: AbortSignal): HTMLFormElement {
+export function tipForm(ctx: Ctx, post: Pick<PostRecord, "id" | "author"> & { mode?: string }, signal: AbortSignal): HTMLFormElement {
   const assets = ctx.tipAssets();
   let asset: AssetInfo = assets[0];
   const amountId = uid("tip-amount");
@@ -38,6 +39,14 @@ export function tipForm(ctx: Ctx, post: Pick<PostRecord, "id" | "author">, signa
   const hint = h("p", { id: hintId, class: "hint" });
   const presets = h("div", { class: "presets", role: "group", "aria-label": "Preset amounts" });
   const button = h("button", { type: "submit", class: "button button--primary" }, "Send tip");
+  const viaSession = h("input", { type: "checkbox", name: "session" });
+  const sessionLabel = h("label", { class: "compose__session", hidden: true }, viaSession, " With my session key (ETH, no wallet prompt)");
+  const showSession = () => void activeSession(ctx).then((session) => {
+    sessionLabel.hidden = session === undefined;
+    viaSession.checked = session !== undefined;
+  }, () => undefined);
+  ctx.on((event) => (event.type === "wallet" || event.type === "session") && showSession(), signal);
+  showSession();
   const progress = new Progress(`Tip progress for post #${post.id}`);
   const radioName = uid("tip-asset");
 
@@ -85,7 +94,7 @@ export function tipForm(ctx: Ctx, post: Pick<PostRecord, "id" | "author">, signa
       presets,
       h("div", { class: "field" }, amountLabel, amountInput),
       hint),
-    h("div", { class: "compose__actions" }, button),
+    h("div", { class: "compose__actions" }, sessionLabel, button),
     progress.element);
 
   form.addEventListener("submit", (event) => {
@@ -100,6 +109,17 @@ export function tipForm(ctx: Ctx, post: Pick<PostRecord, "id" | "author">, signa
       const shown = ctx.assets.format(info.address, amount);
       let receipt: TransactionReceipt;
 
+      if (info.address === ETH && viaSession.checked && !sessionLabel.hidden) {
+        const session = await activeSession(ctx);
+        if (session === undefined) throw new PageError("no_session", "Your session has ended: start a new one in the Session key panel, or uncheck the session key.");
+        await relayTip(ctx, session, progress, postId, post.author as Address, amount);
+        progress.succeed(`Tipped ${shown} with your session key, from your deposit; the author is credited ${ctx.assets.format(ETH, amount - (amount * BigInt(ctx.config.tipFeeBps)) / 10_000n)}.`);
+        return;
+      }
+      // A relayed post keeps no author on chain for tip() to pay: it is tipped through the relayer.
+      if (post.mode !== undefined && post.mode !== "direct") {
+        throw new PageError("no_session", "This post was relayed, so it is tipped through the relayer: start a session in the Session key panel and tip in ETH with it.");
+      }
       if (info.address === ETH) {
         const balance = await ctx.reader.getBalance({ address: me });
         if (balance < amount) throw new PageError("insufficient_funds", `Not enough ETH: this account has ${ctx.assets.format(ETH, balance, 6)} and the tip needs ${shown} plus gas.`);

@@ -118,6 +118,15 @@ export class Progress {
     this.#steps.append(item);
   }
 
+  /** A step that is not one of a wallet transaction's (e.g. a relayed action's). */
+  note(step: string, text: string): void {
+    this.#finishCurrent("done");
+    this.element.hidden = false;
+    const item = h("li", { class: "step step--active", "data-step": step, "aria-current": "step" }, text);
+    this.#current = item;
+    this.#steps.append(item);
+  }
+
   succeed(...message: (Node | string)[]): void {
     this.#finishCurrent("done");
     this.element.hidden = false;
