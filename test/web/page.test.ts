@@ -286,7 +286,8 @@ describe("web page (Chromium, real server, anvil)", function () {
 
     await card.getByRole("button", { name: `Tip post #${id}` }).click();
     await card.getByLabel("Amount in ETH").fill("0.0001");
-    assert.equal(await card.getByLabel(/With my session key/).isChecked(), true);
+    // The form asks the chain whether the session is live before it offers it.
+    await eventually(async () => assert.equal(await card.getByLabel(/With my session key/).isChecked(), true));
     await card.getByRole("button", { name: "Send tip" }).click();
     await card.locator('[data-outcome="ok"]').waitFor();
     await eventually(async () => assert.match(await card.locator(".post__tips").textContent() ?? "", /^1 tip · 0\.0001 ETH$/));
