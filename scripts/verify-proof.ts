@@ -19,7 +19,8 @@ import { parseArgs } from "node:util";
 import { createPublicClient, getAddress, http, recoverTypedDataAddress, type Address, type Hex } from "viem";
 
 import { pennyPostAbi } from "../lib/abi.ts";
-import { ETH, contentHash, pennyPostDomain, relayedTypes, verifyAnchorProof, type AnchorLeaf } from "../lib/relayed.ts";
+import { contentHash, verifyAnchorProof, type AnchorLeaf } from "../lib/anchored.ts";
+import { ETH, pennyPostDomain, relayedTypes } from "../lib/relayed.ts";
 
 interface Proof {
   postId: string;

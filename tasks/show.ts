@@ -3,7 +3,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 
 import { getAddress, type Address, type Hex } from "viem";
 
-import { contentHash, verifyAnchorProof, type AnchorLeaf } from "../lib/relayed.ts";
+import { contentHash, verifyAnchorProof, type AnchorLeaf } from "../lib/anchored.ts";
 import { verifyProof } from "../scripts/verify-proof.ts";
 import { addApiAssets, openApi, runCommand } from "./context.ts";
 import { CliError } from "./errors.ts";

@@ -14,7 +14,8 @@ import { createPublicClient, createWalletClient, encodeEventTopics, encodeFuncti
 import { privateKeyToAccount } from "viem/accounts";
 
 import { pennyPostAbi } from "../../lib/abi.ts";
-import { contentHash, pennyPostDomain, signAnchoredPost, type AnchoredPost } from "../../lib/relayed.ts";
+import { contentHash, type AnchoredPost } from "../../lib/anchored.ts";
+import { pennyPostDomain, signAnchoredPost } from "../../lib/relayed.ts";
 import { loadConfig } from "../../server/config.ts";
 import { startServer, type RunningServer } from "../../server/main.ts";
 import { externalChain, readArtifact, startChain, type ChainNode } from "./chain.ts";
@@ -297,7 +298,7 @@ async function environment(stack: Stack, options: BenchOptions): Promise<Results
   }
   const clientVersion = await stack.client.request({ method: "web3_clientVersion" }).catch(() => "unknown");
   const packages = Object.fromEntries(
-    ["hardhat", "@nomicfoundation/edr", "@foundry-rs/anvil", "viem", "secp256k1", "@openzeppelin/merkle-tree", "level", "express", "hdr-histogram-js"].map((p) => [p, packageVersion(p)]),
+    ["hardhat", "@nomicfoundation/edr", "@foundry-rs/anvil", "viem", "secp256k1", "hash-wasm", "@openzeppelin/merkle-tree", "level", "express", "hdr-histogram-js"].map((p) => [p, packageVersion(p)]),
   );
   return {
     cpuModel: cpus()[0]?.model ?? "unknown",

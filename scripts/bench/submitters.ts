@@ -8,7 +8,8 @@
 import { encodeFunctionData, keccak256, type Address, type Hex } from "viem";
 
 import { pennyPostAbi } from "../../lib/abi.ts";
-import { buildAnchorTree, encodeAnchorData, type AnchoredPost, type PostMessage, type Signed } from "../../lib/relayed.ts";
+import { buildAnchorTree, encodeAnchorData, type AnchoredPost } from "../../lib/anchored.ts";
+import { type PostMessage, type Signed } from "../../lib/relayed.ts";
 import type { Mode } from "./options.ts";
 import { calldataBytes, calldataFloorGas, type Sender } from "./tx.ts";
 import type { DirectTx, SignedVoucher, Unit } from "./workload.ts";

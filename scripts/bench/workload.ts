@@ -10,13 +10,15 @@ import { privateKeyToAccount } from "viem/accounts";
 
 import { pennyPostAbi } from "../../lib/abi.ts";
 import {
+  type AnchoredPost,
+} from "../../lib/anchored.ts";
+import {
   ETH,
   ZERO_HASH,
   extendVoucher,
   signAnchoredPost,
   signPost,
   signVoucher,
-  type AnchoredPost,
   type PennyPostDomain,
   type PostMessage,
   type Signed,

@@ -31,12 +31,14 @@ import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
 import { pennyPostAbi } from "../../lib/abi.ts";
 import {
-  ZERO_HASH,
   buildAnchorTree,
   contentHash,
   encodeAnchorData,
-  pennyPostDomain,
   type AnchoredPost,
+} from "../../lib/anchored.ts";
+import {
+  ZERO_HASH,
+  pennyPostDomain,
   type PennyPostDomain,
 } from "../../lib/relayed.ts";
 import type { AnchorDataSource } from "../domain.ts";

@@ -5,7 +5,8 @@ import { parseEther, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import { pennyPostAbi } from "../../lib/abi.ts";
-import { buildAnchorTree, encodeAnchorData, pennyPostDomain, signAnchoredPost } from "../../lib/relayed.ts";
+import { buildAnchorTree, encodeAnchorData } from "../../lib/anchored.ts";
+import { pennyPostDomain, signAnchoredPost } from "../../lib/relayed.ts";
 import type { RunningServer } from "../../server/main.ts";
 import { removeTempDirs } from "../indexer/helpers.ts";
 import { assertFails, field, pennypost, startApi, startCliChain, untilIndexed, writeAs, type CliChain } from "./helpers.ts";

@@ -12,9 +12,11 @@ import { type Hex, encodeFunctionData, hexToBytes, keccak256, parseEther } from 
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 import {
-  ETH,
   buildAnchorTree,
   encodeAnchorData,
+} from "../../lib/anchored.ts";
+import {
+  ETH,
   extendVoucher,
   pennyPostDomain,
   signAnchoredPost,

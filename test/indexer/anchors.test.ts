@@ -12,10 +12,12 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import {
   buildAnchorTree,
   encodeAnchorData,
+  type AnchoredPost,
+} from "../../lib/anchored.ts";
+import {
   pennyPostDomain,
   relayedTypes,
   signAnchoredPost,
-  type AnchoredPost,
 } from "../../lib/relayed.ts";
 import { anchoredSignerRecovery, resolveAnchorData, resolveAnchors } from "../../server/ingest/anchors.ts";
 import type { AnchoredEvent, ProtocolEvent } from "../../server/domain.ts";

@@ -15,19 +15,21 @@ import { createWalletClient, custom, keccak256, parseEther, type Address, type H
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
 import {
-  ETH,
   buildAnchorTree,
   contentHash,
   encodeAnchorData,
+  verifyAnchorProof,
+  type AnchoredPost,
+} from "../../lib/anchored.ts";
+import {
+  ETH,
   extendVoucher,
   pennyPostDomain,
   signAnchoredPost,
   signPost,
   signTip,
   signVoucher,
-  verifyAnchorProof,
   ZERO_HASH,
-  type AnchoredPost,
   type PennyPostDomain,
 } from "../../lib/relayed.ts";
 import { createApp } from "../../server/api/app.ts";

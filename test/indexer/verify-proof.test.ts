@@ -10,7 +10,8 @@ import { after, before, describe, it } from "mocha";
 import { encodeFunctionData, type Hex } from "viem";
 
 import { pennyPostAbi } from "../../lib/abi.ts";
-import { buildAnchorTree, encodeAnchorData, pennyPostDomain, signAnchoredPost, type AnchoredPost } from "../../lib/relayed.ts";
+import { buildAnchorTree, encodeAnchorData, type AnchoredPost } from "../../lib/anchored.ts";
+import { pennyPostDomain, signAnchoredPost } from "../../lib/relayed.ts";
 import { loadConfig } from "../../server/config.ts";
 import { startServer, type RunningServer } from "../../server/main.ts";
 import { deployPennyPost, freePort, startAnvil, type Anvil } from "./anvil.ts";

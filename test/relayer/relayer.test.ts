@@ -11,6 +11,9 @@ import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 
 
 import { pennyPostAbi } from "../../lib/abi.ts";
 import {
+  verifyAnchorProof,
+} from "../../lib/anchored.ts";
+import {
   ETH,
   ZERO_HASH,
   extendVoucher,
@@ -19,7 +22,6 @@ import {
   signPost,
   signTip,
   signVoucher,
-  verifyAnchorProof,
   type PennyPostDomain,
 } from "../../lib/relayed.ts";
 import { loadConfig } from "../../server/config.ts";

@@ -1,14 +1,13 @@
 /**
  * GET /v1/posts/:id/proof: the Merkle proof that an anchored post is in its batch, rebuilt from the
  * batch's stored leaf hashes. Check it against the root on chain (`anchorOf(batchId)`), with
- * `verifyAnchorProof` (lib/relayed.ts) or the contract's `verifyAnchoredPost`: the proof needs no
+ * `verifyAnchorProof` (lib/anchored.ts) or the contract's `verifyAnchoredPost`: the proof needs no
  * trust in this server.
  */
-import { getProof, makeMerkleTree } from "@openzeppelin/merkle-tree/dist/core.js";
 import type { Express } from "express";
 
 import type { AnchoredPostRecord, BatchRecord, Hex } from "../../domain.ts";
-import { contentHash } from "../../../lib/relayed.ts";
+import { anchorTreeFromHashes, contentHash } from "../../../lib/anchored.ts";
 import { keys } from "../../store/keys.ts";
 import { get, sendRead, type AppDeps } from "../context.ts";
 import { HttpProblem } from "../problem.ts";
@@ -17,13 +16,13 @@ import { findPost } from "./posts.ts";
 
 /** Trees of recently asked batches: building one costs a hash per node. Keyed by batch and root (a reorg may re-anchor an id). */
 const TREES = 16;
-const trees = new Map<string, string[]>();
+const trees = new Map<string, ReturnType<typeof anchorTreeFromHashes>>();
 
-function treeOf(batch: BatchRecord): string[] {
+function treeOf(batch: BatchRecord): ReturnType<typeof anchorTreeFromHashes> {
   const key = `${batch.batchId}:${batch.root}:${batch.txHash}`;
   let tree = trees.get(key);
   if (tree === undefined) {
-    tree = makeMerkleTree(batch.leaves);
+    tree = anchorTreeFromHashes(batch.leaves as Hex[]);
     if (trees.size >= TREES) trees.delete(trees.keys().next().value as string);
   } else {
     trees.delete(key); // re-inserted below: most recently used last
@@ -53,7 +52,7 @@ export function registerProofRoute(app: Express, deps: AppDeps): void {
           batchId: batch.batchId,
           leaf: { index: anchored.leafIndex, postId: post.id, author: post.author, parentId: post.parentId, contentHash: contentHash(post.content) },
           leafHash,
-          proof: getProof(tree, tree.length - 1 - anchored.leafIndex) as Hex[],
+          proof: tree.proof(anchored.leafIndex),
           root: batch.root,
           signatureValid: anchored.signatureValid,
           anchor: {
