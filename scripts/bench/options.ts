@@ -30,6 +30,7 @@ const schema = z.object({
     .optional(),
   posts: count("posts", 1, 10_000_000).optional(),
   tips: count("tips", 1, 10_000_000).optional(),
+  "direct-posts": count("direct-posts", 1, 10_000_000).optional(),
   authors: count("authors", 1, 100_000).optional(),
   "content-bytes": count("content-bytes", 32, 4_096).default(280),
   "batch-sizes": z.string().transform((s) => parts(s).map(Number)).pipe(z.array(
@@ -55,6 +56,8 @@ export interface BenchOptions {
   modes: Mode[];
   posts: number;
   tips: number;
+  /** Posts of the direct baseline: one transaction each, so a long run does not need as many. */
+  directPosts: number;
   authors: number;
   contentBytes: number;
   batchSizes: number[];
@@ -80,6 +83,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --modes LIST            ${MODES.join(",")} (default: all)
   --posts N               posts per scenario (default 4096; --quick ${QUICK_DEFAULTS.posts})
   --tips N                tips per vouchers scenario (default 4096; --quick ${QUICK_DEFAULTS.tips})
+  --direct-posts N        posts of the direct baseline (default: --posts, at most 4096)
   --authors N             signing accounts (default 64; --quick ${QUICK_DEFAULTS.authors})
   --content-bytes N       bytes per post (default 280)
   --batch-sizes LIST      batch sizes swept for batched, anchored and vouchers (default 16,64,256,1024;
@@ -108,7 +112,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | "help" {
       strict: true,
       allowPositionals: false,
       options: {
-        modes: { type: "string" }, posts: { type: "string" }, tips: { type: "string" }, authors: { type: "string" },
+        modes: { type: "string" }, posts: { type: "string" }, tips: { type: "string" }, "direct-posts": { type: "string" }, authors: { type: "string" },
         "content-bytes": { type: "string" }, "batch-sizes": { type: "string" }, concurrency: { type: "string" },
         duration: { type: "string" }, seed: { type: "string" }, rpc: { type: "string" }, chain: { type: "string" },
         "private-key": { type: "string" }, out: { type: "string" }, quick: { type: "boolean" },
@@ -128,9 +132,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions | "help" {
   }
   const o = parsed.data;
   const quick = o.quick;
+  const posts = o.posts ?? (quick ? QUICK_DEFAULTS.posts : 4_096);
   return {
     modes: [...new Set(o.modes ?? MODES)],
-    posts: o.posts ?? (quick ? QUICK_DEFAULTS.posts : 4_096),
+    posts,
+    directPosts: o["direct-posts"] ?? Math.min(posts, 4_096),
     tips: o.tips ?? (quick ? QUICK_DEFAULTS.tips : 4_096),
     authors: o.authors ?? (quick ? QUICK_DEFAULTS.authors : 64),
     contentBytes: o["content-bytes"],

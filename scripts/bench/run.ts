@@ -104,7 +104,7 @@ export async function runBench(options: BenchOptions, ui: BenchUi): Promise<Benc
       const sizes = mode === "direct" ? [1] : options.batchSizes;
       for (const batchSize of sizes) {
         const label = mode === "direct" ? mode : `${mode} x${batchSize}`;
-        const count = mode === "vouchers" ? options.tips : options.posts;
+        const count = mode === "vouchers" ? options.tips : mode === "direct" ? options.directPosts : options.posts;
         const signBar = ui.bar(`sign ${label}`, count);
         let units: Unit<unknown>[];
         let submitter: Submitter<unknown>;
@@ -228,7 +228,7 @@ async function fundAuthors(stack: Stack, options: BenchOptions, authors: Address
   const deposit = perAuthor(options.posts) * BigInt(relayedScenarios + 1) * POST_FEE + perAuthor(options.tips) * BigInt(options.batchSizes.length) * 10n ** 12n + parseEther("0.01");
   const txs: SetupTx[] = authors.map((a) => ({ to: stack.contract, data: encodeFunctionData({ abi: pennyPostAbi, functionName: "deposit", args: [a] }), value: deposit, gas: 200_000n }));
   if (options.modes.includes("direct")) {
-    const eth = perAuthor(options.posts) * (POST_FEE + 400_000n * stack.fees.maxFeePerGas) + parseEther("0.01");
+    const eth = perAuthor(options.directPosts) * (POST_FEE + 400_000n * stack.fees.maxFeePerGas) + parseEther("0.01");
     for (const a of authors) txs.push({ to: a, value: eth, gas: 21_000n });
   }
   await sendAll(stack, txs);

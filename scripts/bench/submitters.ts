@@ -5,9 +5,10 @@
  * posts the unit's signed actions and resolves with the transaction the relayer reports; nothing
  * else in the bench changes (visibility is checked through the indexer's API either way).
  */
-import { encodeFunctionData, keccak256, type Address, type Hex } from "viem";
+import { encodeFunctionData, type Address, type Hex } from "viem";
 
 import { pennyPostAbi } from "../../lib/abi.ts";
+import { hexBytes, keccakHex } from "../../lib/keccak.ts";
 import { buildAnchorTree, encodeAnchorData, type AnchoredPost } from "../../lib/anchored.ts";
 import { type PostMessage, type Signed } from "../../lib/relayed.ts";
 import type { Mode } from "./options.ts";
@@ -41,7 +42,7 @@ export function directSubmitter(send: (raw: Hex) => Promise<Hex>): Submitter<Dir
     encode: () => undefined,
     async submit(unit) {
       const { raw, calldataBytes: bytes, floorGas } = unit.payload;
-      return { hash: keccak256(raw), sent: send(raw), calldataBytes: bytes, floorGas };
+      return { hash: keccakHex(hexBytes(raw)), sent: send(raw), calldataBytes: bytes, floorGas };
     },
   };
 }
@@ -89,11 +90,12 @@ export function anchoredSubmitter(
     const root = buildAnchorTree(posts).root as Hex;
     const data = encodeAnchorData(posts);
     const count = BigInt(posts.length);
-    if (reserve && mode === "anchored-hash") store?.set(keccak256(data).toLowerCase(), data);
+    const dataHash = mode === "anchored-hash" ? keccakHex(hexBytes(data)) : undefined;
+    if (reserve && dataHash !== undefined) store?.set(dataHash, data);
     return {
       data: mode === "anchored-calldata"
         ? encodeFunctionData({ abi: pennyPostAbi, functionName: "anchor", args: [root, count, data] })
-        : encodeFunctionData({ abi: pennyPostAbi, functionName: "anchorHash", args: [root, count, keccak256(data)] }),
+        : encodeFunctionData({ abi: pennyPostAbi, functionName: "anchorHash", args: [root, count, dataHash as Hex] }),
       postIds: { first, last: first + count - 1n },
       ...(mode === "anchored-hash" ? { offchainBytes: calldataBytes(data) } : {}),
     };

@@ -4,8 +4,11 @@
  * tracker that follows new blocks and resolves each watched transaction with its receipt and the
  * moment the bench saw it.
  */
-import { keccak256, type Address, type Hex, type PublicClient } from "viem";
+import secp256k1 from "secp256k1";
+import { serializeTransaction, toHex, type Address, type Hex, type PublicClient, type TransactionSerializableEIP1559 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+
+import { hexBytes, keccak, keccakHex } from "../../lib/keccak.ts";
 
 export interface Fees {
   maxFeePerGas: bigint;
@@ -43,12 +46,17 @@ export interface Sender {
 
 export async function createSender(client: PublicClient, privateKey: Hex, chainId: number, fees: Fees): Promise<Sender> {
   const account = privateKeyToAccount(privateKey);
+  const key = hexBytes(privateKey);
   let nonce = await client.getTransactionCount({ address: account.address, blockTag: "pending" });
   return {
     address: account.address,
+    // viem's serializer, with the signing hash and the transaction hash from the WebAssembly keccak
+    // and the signature from libsecp256k1: a 1 MB anchor transaction signs in ~5 ms instead of ~70.
     async sign({ to, data, gas, value = 0n }) {
-      const raw = await account.signTransaction({ type: "eip1559", chainId, nonce: nonce++, to, data, gas, value, ...fees });
-      return { raw, hash: keccak256(raw) };
+      const tx: TransactionSerializableEIP1559 = { type: "eip1559", chainId, nonce: nonce++, to, data, gas, value, ...fees };
+      const { signature, recid } = secp256k1.ecdsaSign(keccak(hexBytes(serializeTransaction(tx))), key);
+      const raw = serializeTransaction(tx, { r: toHex(signature.subarray(0, 32)), s: toHex(signature.subarray(32, 64)), yParity: recid });
+      return { raw, hash: keccakHex(hexBytes(raw)) };
     },
     send: (raw) => client.request({ method: "eth_sendRawTransaction", params: [raw] }),
   };

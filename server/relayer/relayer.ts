@@ -19,7 +19,6 @@ import type { Logger } from "pino";
 import {
   encodeFunctionData,
   getAddress,
-  keccak256,
   parseEventLogs,
   toFunctionSelector,
   type Address,
@@ -36,6 +35,7 @@ import {
   encodeAnchorData,
   type AnchoredPost,
 } from "../../lib/anchored.ts";
+import { hexBytes, keccakHex } from "../../lib/keccak.ts";
 import {
   ZERO_HASH,
   pennyPostDomain,
@@ -516,7 +516,7 @@ export class Relayer implements AnchorDataSource {
     if (kind === "anchored-calldata") {
       return { data: encodeFunctionData({ abi: pennyPostAbi, functionName: "anchor", args: [root, BigInt(posts.length), batchData] }), extra: [] };
     }
-    const dataHash = keccak256(batchData);
+    const dataHash = keccakHex(hexBytes(batchData));
     return {
       data: encodeFunctionData({ abi: pennyPostAbi, functionName: "anchorHash", args: [root, BigInt(posts.length), dataHash] }),
       // Kept before the transaction exists: the indexer needs it as soon as the anchor is mined.
@@ -542,7 +542,7 @@ export class Relayer implements AnchorDataSource {
     const raw = await this.account.signTransaction({
       type: "eip1559", chainId: this.config.chainId, nonce: submission.nonce, to: this.config.address, data, gas, maxFeePerGas, maxPriorityFeePerGas,
     });
-    submission.txs.push({ hash: keccak256(raw), raw, maxFeePerGas: maxFeePerGas.toString(), maxPriorityFeePerGas: maxPriorityFeePerGas.toString() });
+    submission.txs.push({ hash: keccakHex(hexBytes(raw)), raw, maxFeePerGas: maxFeePerGas.toString(), maxPriorityFeePerGas: maxPriorityFeePerGas.toString() });
     submission.sentAt = Date.now();
     return submission;
   }

@@ -54,6 +54,11 @@ describe("npm run bench (throughput)", () => {
       assert.throws(() => parseBenchOptions(["--modes", "direct,fast"]), (error: unknown) => error instanceof BenchUsageError && /--modes/.test(error.message));
       assert.throws(() => parseBenchOptions(["--batch-sizes", "16,0"]), (error: unknown) => error instanceof BenchUsageError && /--batch-sizes/.test(error.message));
       assert.throws(() => parseBenchOptions(["--nope"]), BenchUsageError);
+      assert.throws(() => parseBenchOptions(["--direct-posts", "0"]), (error: unknown) => error instanceof BenchUsageError && /--direct-posts must be at least 1/.test(error.message));
+      // the direct baseline follows --posts up to 4,096 unless given
+      assert.equal((parseBenchOptions(["--posts", "100000"]) as BenchOptions).directPosts, 4_096);
+      assert.equal((parseBenchOptions(["--posts", "100"]) as BenchOptions).directPosts, 100);
+      assert.equal((parseBenchOptions(["--posts", "100000", "--direct-posts", "7"]) as BenchOptions).directPosts, 7);
     });
 
     it("exits with code 2 and says what to do", () => {
