@@ -50,6 +50,7 @@ const schema = z.object({
   "l2-mgas-per-second": positive("l2-mgas-per-second").optional(),
   "visibility-timeout": positive("visibility-timeout").default(60),
   charts: z.boolean().default(true),
+  profile: z.boolean().default(false),
 });
 
 export interface BenchOptions {
@@ -76,6 +77,8 @@ export interface BenchOptions {
   l2MgasPerSecond: number | undefined;
   visibilityTimeoutSeconds: number;
   charts: boolean;
+  /** A CPU profile of each scenario's timed window (profile.ts). */
+  profile: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -101,6 +104,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --l2-mgas-per-second X  a large L2's gas throughput (default: Base's published target, see report)
   --visibility-timeout S  give up waiting for a post to show in the API after S s (default 60)
   --no-charts             skip the SVG charts
+  --profile               CPU-profile each scenario's timed window: <scenario>.cpuprofile files and
+                          the hottest functions in the report (the sampling costs a few percent)
   --help`;
 
 /** Parses argv (without node and script); throws BenchUsageError with what to do. */
@@ -117,7 +122,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | "help" {
         duration: { type: "string" }, seed: { type: "string" }, rpc: { type: "string" }, chain: { type: "string" },
         "private-key": { type: "string" }, out: { type: "string" }, quick: { type: "boolean" },
         "gas-price-gwei": { type: "string" }, "eth-usd": { type: "string" }, "l2-mgas-per-second": { type: "string" },
-        "visibility-timeout": { type: "string" }, "no-charts": { type: "boolean" }, help: { type: "boolean", short: "h" },
+        "visibility-timeout": { type: "string" }, "no-charts": { type: "boolean" }, profile: { type: "boolean" }, help: { type: "boolean", short: "h" },
       },
     }));
   } catch (error) {
@@ -154,5 +159,6 @@ export function parseBenchOptions(argv: string[]): BenchOptions | "help" {
     l2MgasPerSecond: o["l2-mgas-per-second"],
     visibilityTimeoutSeconds: o["visibility-timeout"],
     charts: o.charts,
+    profile: o.profile,
   };
 }

@@ -18,6 +18,32 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
+/** The 10-s windows after the first (which holds the pipeline's fill-up): slowest and fastest. */
+function windowsNote(s: Scenario): string {
+  const rates = s.visibleRateWindows.itemsPerSecond.slice(1);
+  if (rates.length === 0) return "";
+  return `; ${s.visibleRateWindows.windowSeconds}-s windows after the first: ${n0(Math.min(...rates))}–${n0(Math.max(...rates))} posts/s`;
+}
+
+/**
+ * Where each scenario's limit is, from what the run measured: how busy the bench process (load
+ * generator, sequencer, indexer and API) and the chain were, inclusion against visibility, and with
+ * --profile the functions with the most self time in the window.
+ */
+function limits(results: Results): string[] {
+  const out = [`## Where the limit is`, ""];
+  out.push(`Cores busy = CPU seconds / wall seconds of the window (the machine has ${results.environment.cpuCount}). When inclusion runs well ahead of visibility, the indexer is the limit; when the bench process is near one core on its main thread or both cores together, CPU is.`, "");
+  out.push(table(
+    ["scenario", "bench cores busy", "chain cores busy", "included items/s", "visible items/s", "hottest functions (self time, share of busy samples)"],
+    results.scenarios.filter((s) => s.status === "ok").map((s) => [
+      label(s), (s.cpu.bench.cpuSeconds / Math.max(s.seconds, 1e-3)).toFixed(2), s.cpu.chain ? (s.cpu.chain.cpuSeconds / Math.max(s.seconds, 1e-3)).toFixed(2) : "–",
+      n0(s.includedPerSecond), n0(rateOf(s)),
+      s.profile ? s.profile.hot.slice(0, 4).map((h) => `\`${h.function}\` ${n0(h.selfMs)} ms (${n0(h.share * 100)}%)`).join("; ") + ` — idle ${n0((s.profile.idleMs / Math.max(s.profile.totalMs, 1)) * 100)}%` : "run with --profile",
+    ]),
+  ));
+  return out;
+}
+
 export function renderReport(results: Results, parameters: ProjectionParameters): string {
   const env = results.environment;
   const ok = results.scenarios.filter((s) => s.status === "ok");
@@ -55,7 +81,7 @@ export function renderReport(results: Results, parameters: ProjectionParameters)
   const vouchers = ok.filter((s) => s.mode === "vouchers").reduce<Scenario | undefined>((best, s) => (best === undefined || s.tipsPerSecond > best.tipsPerSecond ? s : best), undefined);
   const verdict = (met: boolean | undefined) => (met === undefined ? "not run" : met ? "met" : "**not met**");
   const rows: string[][] = [];
-  rows.push(["anchored ≥ 6,000 posts/s end to end for ≥ 60 s", bestAnchored ? `${n0(bestAnchored.postsPerSecond)} posts/s over ${n1(bestAnchored.seconds)} s (${label(bestAnchored)}, ${bestAnchored.visibility.method})` : "–", verdict(bestAnchored && bestAnchored.postsPerSecond >= 6000 && bestAnchored.seconds >= 60)]);
+  rows.push(["anchored ≥ 6,000 posts/s end to end for ≥ 60 s", bestAnchored ? `${n0(bestAnchored.postsPerSecond)} posts/s over ${n1(bestAnchored.seconds)} s (${label(bestAnchored)}, ${bestAnchored.visibility.method})${windowsNote(bestAnchored)}` : "–", verdict(bestAnchored && bestAnchored.postsPerSecond >= 6000 && bestAnchored.seconds >= 60)]);
   rows.push(["anchored ≥ 20× direct", bestAnchored && direct ? `${n1(bestAnchored.postsPerSecond / direct.postsPerSecond)}×` : "–", verdict(bestAnchored && direct ? bestAnchored.postsPerSecond >= 20 * direct.postsPerSecond : undefined)]);
   rows.push(["≤ 100 gas/post amortized (anchored)", cheapest ? `${n1(cheapest.gasPerPost)} gas/post (${label(cheapest)})` : "–", verdict(cheapest ? (cheapest.gasPerPost ?? Infinity) <= 100 : undefined)]);
   for (const b of batched) {
@@ -64,6 +90,8 @@ export function renderReport(results: Results, parameters: ProjectionParameters)
   }
   rows.push(["vouchers ≥ 5,000 tips/s settled", vouchers ? `${n0(vouchers.tipsPerSecond)} tips/s (${label(vouchers)})` : "–", verdict(vouchers ? vouchers.tipsPerSecond >= 5000 : undefined)]);
   out.push(table(["target", "measured", "verdict"], rows), "");
+
+  out.push(...limits(results), "");
 
   out.push(`## Projections onto real networks`, "");
   out.push(`Items/s each network could carry if PennyPost had all of it, from the measured gas (and bytes) per item: Ethereum L1 at ${n0(SOURCES.l1GasLimit.value)} gas per ${SOURCES.l1BlockSeconds.value} s block (${n0(L1_GAS_PER_SECOND)} gas/s); a large L2 at ${n0(parameters.l2GasPerSecond)} gas/s${parameters.l2GasPerSecond === SOURCES.l2GasPerSecond.value ? " (Base, cited below)" : " (given with --l2-mgas-per-second)"}; blob data availability at ${SOURCES.blobTarget.value} (target) / ${SOURCES.blobMax.value} (max) blobs of ${n0(SOURCES.blobBytes.value)} bytes per ${SOURCES.l1BlockSeconds.value} s for the data each item needs available (calldata bytes; for anchored-hash the batch data the sequencer keeps). Cost at ${parameters.gasPriceGwei} gwei and $${n0(parameters.ethUsd)}/ETH (assumptions, set with --gas-price-gwei and --eth-usd), excluding the protocol's posting fee. Twitter for scale: ${n0(SOURCES.twitterAverage.value)} tweets/s average, ${n0(SOURCES.twitterPeak.value)} tweets/s record peak.`, "");

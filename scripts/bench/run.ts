@@ -20,6 +20,7 @@ import { loadConfig } from "../../server/config.ts";
 import { startServer, type RunningServer } from "../../server/main.ts";
 import { externalChain, readArtifact, startChain, type ChainNode } from "./chain.ts";
 import { round3 } from "./measure.ts";
+import { windowProfiler, type Profile } from "./profile.ts";
 import type { BenchOptions, Mode } from "./options.ts";
 import type { Results, Scenario } from "./schema.ts";
 import { resultsSchema } from "./schema.ts";
@@ -49,6 +50,8 @@ export interface BenchUi {
 export interface BenchRun {
   results: Results;
   latencyCurves: { label: string; mode: Mode; batchSize: number; points: { percentile: number; ms: number }[] }[];
+  /** --profile: each scenario's raw CPU profile (written as <file>.cpuprofile). */
+  profiles: { file: string; profile: Profile }[];
 }
 
 interface Stack {
@@ -84,7 +87,9 @@ export async function runBench(options: BenchOptions, ui: BenchUi): Promise<Benc
     const context: ScenarioContext = {
       apiUrl: server.url, tracker, chainPid: chain.pid, concurrency: options.concurrency, durationSeconds: options.durationSeconds,
       visibilityTimeoutMs: options.visibilityTimeoutSeconds * 1000, setBook: (b) => (book = b),
+      profiler: options.profile ? windowProfiler() : undefined,
     };
+    const profiles: BenchRun["profiles"] = [];
     const scenarios: Scenario[] = [];
     const latencyCurves: BenchRun["latencyCurves"] = [];
     let voucherTargets: { postId: bigint; author: Address }[] | undefined;
@@ -145,6 +150,7 @@ export async function runBench(options: BenchOptions, ui: BenchUi): Promise<Benc
         );
         visibleBar.stop();
         const s = outcome.scenario;
+        if (outcome.profile) profiles.push({ file: `${label.replace(/ x/, "-x")}.cpuprofile`, profile: outcome.profile.profile });
         scenarios.push(s);
         latencyCurves.push({ label, mode, batchSize, points: outcome.latencyCurve });
         const rate = mode === "vouchers" ? `${Math.round(s.tipsPerSecond)} tips/s, ${Math.round(s.gasPerTip ?? 0)} gas/tip` : `${Math.round(s.postsPerSecond)} posts/s, ${Math.round(s.gasPerPost ?? 0)} gas/post`;
@@ -159,7 +165,8 @@ export async function runBench(options: BenchOptions, ui: BenchUi): Promise<Benc
       presign,
       scenarios,
     };
-    return { results: resultsSchema.parse(results), latencyCurves };
+    context.profiler?.close();
+    return { results: resultsSchema.parse(results), latencyCurves, profiles };
   } finally {
     stream?.close();
     if (stack) {

@@ -10,11 +10,14 @@ import { pennyPostAbi } from "../../lib/abi.ts";
 import { ingestedEvents, lagSampler, latencyHistogram, round3, usageMeter } from "./measure.ts";
 import type { Mode } from "./options.ts";
 import type { Scenario } from "./schema.ts";
+import type { WindowProfile, WindowProfiler } from "./profile.ts";
 import type { Submission, Submitter } from "./submitters.ts";
 import type { InclusionTracker, RawReceipt } from "./tx.ts";
 import { ItemBook, type VisibilityCheck } from "./visibility.ts";
 import type { Unit } from "./workload.ts";
 
+/** Width of the windows of `visibleRateWindows`: whether a rate was sustained, not only averaged. */
+const WINDOW_SECONDS = 10;
 const ACTION_SKIPPED = encodeEventTopics({ abi: pennyPostAbi, eventName: "ActionSkipped" })[0]!.toLowerCase();
 
 export interface ScenarioContext {
@@ -27,12 +30,15 @@ export interface ScenarioContext {
   /** Where the SSE stream delivers: the scenario installs its book here. */
   setBook(book: ItemBook | undefined): void;
   onProgress?(visible: number, total: number): void;
+  /** --profile: profiles each timed window. */
+  profiler?: WindowProfiler | undefined;
 }
 
 export interface ScenarioOutcome {
   scenario: Scenario;
   latencyCurve: { percentile: number; ms: number }[];
   receipts: RawReceipt[];
+  profile?: WindowProfile;
 }
 
 export function countSkipped(receipts: readonly RawReceipt[]): number {
@@ -46,7 +52,7 @@ export function skippedScenario(mode: Mode, batchSize: number, reason: string): 
     postsPerSecond: 0, tipsPerSecond: 0, includedPerSecond: 0, transactionsPerSecond: 0, gasPerPost: null, gasPerTip: null,
     gasPerItemExcludingSettlement: null, bytesPerPost: null, offchainDataBytesPerPost: null, calldataFloorGasPerItem: null,
     settlementGas: 0, latencyMs: zero, inclusionLatencyMs: zero,
-    visibility: { method: "api-stream", note: reason, notVisible: 0 }, indexerEventsPerSecond: 0, indexerMaxLagBlocks: null,
+    visibility: { method: "api-stream", note: reason, notVisible: 0 }, visibleRateWindows: { windowSeconds: 10, itemsPerSecond: [] }, indexerEventsPerSecond: 0, indexerMaxLagBlocks: null,
     skippedActions: 0, cpu: { bench: { cpuSeconds: 0, peakRssMiB: null }, chain: null },
   };
 }
@@ -69,6 +75,7 @@ export async function runScenario<P>(
   const done: Promise<void>[] = [];
   const progressTimer = setInterval(() => context.onProgress?.(book.visible, book.items.size), 200);
 
+  await context.profiler?.start();
   const started = performance.now();
   for (const unit of units) {
     if (context.durationSeconds !== undefined && performance.now() - started > context.durationSeconds * 1000) break;
@@ -96,13 +103,19 @@ export async function runScenario<P>(
   }
   await Promise.race([Promise.all(done), new Promise((resolve) => setTimeout(resolve, context.visibilityTimeoutMs))]);
   await book.settle(context.visibilityTimeoutMs);
+  const profile = await context.profiler?.stop();
   clearInterval(progressTimer);
   context.onProgress?.(book.visible, book.items.size);
   context.setBook(undefined);
 
   const items = [...book.items.values()];
-  const lastVisible = Math.max(started, ...items.map((i) => i.visibleAt ?? 0));
-  const lastIncluded = Math.max(started, ...items.map((i) => i.includedAt ?? 0));
+  // Loops, not Math.max(...spread): a long run has more items than the call stack has room for.
+  let lastVisible = started;
+  let lastIncluded = started;
+  for (const item of items) {
+    if ((item.visibleAt ?? 0) > lastVisible) lastVisible = item.visibleAt!;
+    if ((item.includedAt ?? 0) > lastIncluded) lastIncluded = item.includedAt!;
+  }
   const notVisible = items.filter((i) => i.visibleAt === undefined).length;
   const end = notVisible > 0 ? performance.now() : lastVisible;
   const seconds = (end - started) / 1000;
@@ -131,6 +144,13 @@ export async function runScenario<P>(
   if (sendErrors.length > 0) notes.push(`${sendErrors.length} transaction(s) refused by the node: ${String((sendErrors[0] as Error)?.message ?? sendErrors[0]).slice(0, 200)}`);
   if (receipts.some((r) => r.status !== "0x1")) notes.push(`${receipts.filter((r) => r.status !== "0x1").length} transaction(s) reverted`);
 
+  // Items that became visible in each whole window of WINDOW_SECONDS from the first submission.
+  const windows = new Array<number>(Math.floor(seconds / WINDOW_SECONDS)).fill(0);
+  for (const item of items) {
+    const w = item.visibleAt === undefined ? -1 : Math.floor((item.visibleAt - started) / 1000 / WINDOW_SECONDS);
+    if (w >= 0 && w < windows.length) windows[w]! += 1;
+  }
+
   const scenario: Scenario = {
     mode, batchSize, status: "ok",
     posts: isTips ? 0 : count, tips: isTips ? count : 0,
@@ -151,11 +171,13 @@ export async function runScenario<P>(
     latencyMs: latency.summary(),
     inclusionLatencyMs: inclusion.summary(),
     visibility: { method: visibility.method(), note: notes.join("; "), notVisible },
+    visibleRateWindows: { windowSeconds: WINDOW_SECONDS, itemsPerSecond: windows.map((n) => round3(n / WINDOW_SECONDS)) },
     indexerEventsPerSecond: round3((events1 - events0) / seconds),
     indexerMaxLagBlocks: maxLag,
     skippedActions: countSkipped([...receipts, ...settlement]),
+    ...(profile ? { profile: { totalMs: profile.totalMs, idleMs: profile.idleMs, hot: profile.hot } } : {}),
     cpu,
   };
-  return { scenario, latencyCurve: latency.curve(), receipts };
+  return { scenario, latencyCurve: latency.curve(), receipts, ...(profile ? { profile } : {}) };
 }
 

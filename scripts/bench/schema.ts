@@ -47,9 +47,18 @@ export const scenarioSchema = z.object({
     note: z.string(),
     notVisible: z.number().int().nonnegative().describe("items never seen in the API before the timeout"),
   }),
+  visibleRateWindows: z.object({
+    windowSeconds: z.number().positive(),
+    itemsPerSecond: z.array(rate).describe("items that became visible in each whole window from the first submission, per second"),
+  }).describe("the end-to-end rate window by window: whether it was sustained, not only averaged"),
   indexerEventsPerSecond: rate.describe("pennypost_events_ingested_total (Prometheus /metrics) delta / seconds"),
   indexerMaxLagBlocks: z.number().int().nonnegative().nullable().describe("largest /status lag seen while the scenario ran"),
   skippedActions: z.number().int().nonnegative().describe("ActionSkipped events in the scenario's receipts (0 expected)"),
+  profile: z.object({
+    totalMs: z.number().nonnegative(),
+    idleMs: z.number().nonnegative().describe("samples where the bench process waited (I/O, timers)"),
+    hot: z.array(z.object({ function: z.string(), selfMs: z.number().nonnegative(), share: z.number().min(0).max(1).describe("of the non-idle samples") })),
+  }).optional().describe("--profile: the bench process's CPU profile over the timed window, hottest functions by self time"),
   cpu: z.object({
     bench: processUsageSchema.describe("the bench process: load generator, relayer/sequencer, indexer and HTTP API (in-process)"),
     chain: processUsageSchema.nullable().describe("the chain node (from /proc); null for --rpc"),

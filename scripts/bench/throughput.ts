@@ -28,6 +28,10 @@ export async function writeRun(run: BenchRun, options: BenchOptions, out: string
     gasPriceGwei: options.gasPriceGwei, ethUsd: options.ethUsd,
     l2GasPerSecond: options.l2MgasPerSecond !== undefined ? options.l2MgasPerSecond * 1e6 : SOURCES.l2GasPerSecond.value,
   };
+  for (const { file, profile } of run.profiles) {
+    files.push(path.join(out, file));
+    await writeFile(files.at(-1)!, JSON.stringify(profile));
+  }
   let report = renderReport(run.results, parameters);
   if (options.charts) {
     const specs = chartSpecs(run);
