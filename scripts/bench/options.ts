@@ -39,6 +39,7 @@ const schema = z.object({
   ).min(1, "--batch-sizes needs at least one size")).optional(),
   concurrency: count("concurrency", 1, 1_024).optional(),
   duration: positive("duration").optional(),
+  rate: positive("rate").optional(),
   seed: count("seed", 0, 2 ** 32 - 1).default(1),
   rpc: z.url({ error: "--rpc must be an http(s) URL of a JSON-RPC node, e.g. http://127.0.0.1:8545" }).optional(),
   chain: z.enum(CHAINS, { error: `--chain must be one of ${CHAINS.join(", ")}` }).default("anvil"),
@@ -65,6 +66,8 @@ export interface BenchOptions {
   concurrency: number;
   /** Seconds: a scenario stops submitting after this long (its pre-signed actions may be left over). */
   durationSeconds: number | undefined;
+  /** Offered load, items/s: units are released on this schedule (open loop) instead of as fast as the concurrency allows. */
+  rate: number | undefined;
   seed: number;
   rpc: string | undefined;
   chain: (typeof CHAINS)[number];
@@ -93,6 +96,8 @@ export const USAGE = `Usage: npm run bench -- [options]
                           a size whose transaction would pass 2^24 gas is skipped and reported)
   --concurrency N         transactions in flight (default 8)
   --duration S            stop submitting a scenario after S seconds
+  --rate N                offer N items/s (each unit released on schedule, concurrency still caps
+                          what is in flight): the latency at a given load, not only the maximum
   --seed N                seed of the generated accounts and contents (default 1)
   --chain anvil|hardhat   embedded node to start (default anvil)
   --rpc URL               use this JSON-RPC node instead (contracts are deployed fresh)
@@ -119,7 +124,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | "help" {
       options: {
         modes: { type: "string" }, posts: { type: "string" }, tips: { type: "string" }, "direct-posts": { type: "string" }, authors: { type: "string" },
         "content-bytes": { type: "string" }, "batch-sizes": { type: "string" }, concurrency: { type: "string" },
-        duration: { type: "string" }, seed: { type: "string" }, rpc: { type: "string" }, chain: { type: "string" },
+        duration: { type: "string" }, rate: { type: "string" }, seed: { type: "string" }, rpc: { type: "string" }, chain: { type: "string" },
         "private-key": { type: "string" }, out: { type: "string" }, quick: { type: "boolean" },
         "gas-price-gwei": { type: "string" }, "eth-usd": { type: "string" }, "l2-mgas-per-second": { type: "string" },
         "visibility-timeout": { type: "string" }, "no-charts": { type: "boolean" }, profile: { type: "boolean" }, help: { type: "boolean", short: "h" },
@@ -148,6 +153,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | "help" {
     batchSizes: [...new Set(o["batch-sizes"] ?? (quick ? [...QUICK_DEFAULTS.batchSizes] : [16, 64, 256, 1_024]))].sort((a, b) => a - b),
     concurrency: o.concurrency ?? (quick ? QUICK_DEFAULTS.concurrency : 8),
     durationSeconds: o.duration,
+    rate: o.rate,
     seed: o.seed,
     rpc: o.rpc,
     chain: o.chain,

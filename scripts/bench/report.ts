@@ -55,6 +55,10 @@ export function renderReport(results: Results, parameters: ProjectionParameters)
   out.push(`How it was measured:`);
   out.push(`- ${results.presign.method}: ${n0(results.presign.signaturesPerSecond)} signatures/s (viem's signTypedData: ${n0(results.presign.viemSignTypedDataPerSecond)}/s). Signing is not in the timed window; the relayer's/sequencer's work is (encoding, Merkle tree, signing its transaction).`);
   out.push(`- End to end = from the first submission of a scenario until its last item is visible through the HTTP API of the real indexer (in-process), per the visibility column. Latency = per item, submission → visible.`);
+  const rate = env.options["rate"];
+  out.push(typeof rate === "number"
+    ? `- Offered load: ${n0(rate)} items/s (--rate): each unit was released on schedule, at most ${String(env.options["concurrency"])} transactions in flight; a mode that cannot keep up falls behind the schedule.`
+    : `- Load: as fast as the sequencer can submit, at most ${String(env.options["concurrency"])} transactions in flight (closed loop): the maximum rate, with the queueing latency it brings.`);
   out.push(`- Gas and calldata from the receipts and the transactions sent; anchored gas/post includes the scenario's one \`settleAnchoredFees\` call.`, "");
 
   out.push(`## Results`, "");

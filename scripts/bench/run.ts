@@ -85,7 +85,7 @@ export async function runBench(options: BenchOptions, ui: BenchUi): Promise<Benc
     await fundAuthors(stack, options, authors.map((a) => a.address));
 
     const context: ScenarioContext = {
-      apiUrl: server.url, tracker, chainPid: chain.pid, concurrency: options.concurrency, durationSeconds: options.durationSeconds,
+      apiUrl: server.url, tracker, chainPid: chain.pid, concurrency: options.concurrency, durationSeconds: options.durationSeconds, rate: options.rate,
       visibilityTimeoutMs: options.visibilityTimeoutSeconds * 1000, setBook: (b) => (book = b),
       profiler: options.profile ? windowProfiler() : undefined,
     };
@@ -212,6 +212,8 @@ async function setUp(chain: ChainNode, options: BenchOptions, ui: BenchUi): Prom
   return { ...stackWithoutServer, server, dataDir };
 }
 
+const SEND_ALL_TIMEOUT_MS = 120_000;
+
 type SetupTx = { to: Address; data?: Hex; value?: bigint; gas: bigint };
 
 /** Signs, sends and waits for setup transactions (outside any timed window); throws if one fails. */
@@ -222,7 +224,11 @@ async function sendAll(stack: Pick<Stack, "sender" | "tracker">, txs: SetupTx[])
     waits.push(stack.tracker.watch(hash).then((i) => i.receipt));
     await stack.sender.send(raw);
   }
-  const receipts = await Promise.all(waits);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${txs.length} bench transaction(s) not included within ${SEND_ALL_TIMEOUT_MS / 1000} s (a refused transaction leaves a nonce gap: see the node's log)`)), SEND_ALL_TIMEOUT_MS);
+  });
+  const receipts = await Promise.race([Promise.all(waits), timeout]).finally(() => clearTimeout(timer));
   const failed = receipts.find((r) => r.status !== "0x1");
   if (failed) throw new Error(`setup transaction ${failed.transactionHash} reverted`);
   return receipts;

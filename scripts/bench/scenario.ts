@@ -26,6 +26,8 @@ export interface ScenarioContext {
   chainPid: number | undefined;
   concurrency: number;
   durationSeconds: number | undefined;
+  /** Offered items/s (open loop); undefined: as fast as `concurrency` allows. */
+  rate?: number | undefined;
   visibilityTimeoutMs: number;
   /** Where the SSE stream delivers: the scenario installs its book here. */
   setBook(book: ItemBook | undefined): void;
@@ -77,8 +79,14 @@ export async function runScenario<P>(
 
   await context.profiler?.start();
   const started = performance.now();
+  let offered = 0;
   for (const unit of units) {
     if (context.durationSeconds !== undefined && performance.now() - started > context.durationSeconds * 1000) break;
+    if (context.rate !== undefined) {
+      const due = started + (offered / context.rate) * 1000;
+      if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+    }
+    offered += unit.keys.length;
     while (inFlight >= context.concurrency) await new Promise<void>((resolve) => (wake = resolve));
     book.submit(unit.keys, performance.now());
     const submission = await submitter.submit(unit);

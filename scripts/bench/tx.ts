@@ -44,15 +44,27 @@ export interface Sender {
   send(raw: Hex): Promise<Hex>;
 }
 
-export async function createSender(client: PublicClient, privateKey: Hex, chainId: number, fees: Fees): Promise<Sender> {
+/**
+ * Signs with explicit nonces and fees. The fees follow the chain: at most once a second, a sign
+ * refreshes them in the background from the latest block (heavy scenarios fill blocks past the gas
+ * target, and the base fee climbs 12.5% a block until a fixed max fee would be refused).
+ */
+export async function createSender(client: PublicClient, privateKey: Hex, chainId: number, initialFees: Fees): Promise<Sender> {
   const account = privateKeyToAccount(privateKey);
   const key = hexBytes(privateKey);
+  let fees = initialFees;
+  let refreshedAt = performance.now();
+  const refresh = () => {
+    refreshedAt = performance.now();
+    currentFees(client).then((latest) => (fees = latest), () => {});
+  };
   let nonce = await client.getTransactionCount({ address: account.address, blockTag: "pending" });
   return {
     address: account.address,
     // viem's serializer, with the signing hash and the transaction hash from the WebAssembly keccak
     // and the signature from libsecp256k1: a 1 MB anchor transaction signs in ~5 ms instead of ~70.
     async sign({ to, data, gas, value = 0n }) {
+      if (performance.now() - refreshedAt > 1_000) refresh();
       const tx: TransactionSerializableEIP1559 = { type: "eip1559", chainId, nonce: nonce++, to, data, gas, value, ...fees };
       const { signature, recid } = secp256k1.ecdsaSign(keccak(hexBytes(serializeTransaction(tx))), key);
       const raw = serializeTransaction(tx, { r: toHex(signature.subarray(0, 32)), s: toHex(signature.subarray(32, 64)), yParity: recid });

@@ -20,11 +20,11 @@ const quiet = { log: () => {}, bar: () => ({ update: () => {}, stop: () => {} })
 
 describe("npm run bench (throughput)", () => {
   describe("with a tiny --quick profile", () => {
-    it("runs every mode end to end and writes results.json matching its schema, report.md and charts", async function () {
+    it("runs every mode end to end and writes results.json matching its schema, report.md, charts and the profiles of the timed windows", async function () {
       this.timeout(180_000);
       const out = await mkdtemp(path.join(tmpdir(), "pennypost-bench-test-"));
       try {
-        const options = parseBenchOptions(["--quick", "--posts", "48", "--tips", "48", "--authors", "4", "--batch-sizes", "8,24", "--visibility-timeout", "30"]) as BenchOptions;
+        const options = parseBenchOptions(["--quick", "--posts", "48", "--tips", "48", "--authors", "4", "--batch-sizes", "8,24", "--visibility-timeout", "30", "--profile"]) as BenchOptions;
         const run = await runBench(options, quiet);
         const files = await writeRun(run, options, out);
         const results = resultsSchema.parse(JSON.parse(await readFile(path.join(out, "results.json"), "utf8")));
@@ -37,9 +37,16 @@ describe("npm run bench (throughput)", () => {
           assert.equal(s.mode === "vouchers" ? s.tips : s.posts, 48);
           assert.equal(s.latencyMs.count, 48);
           assert.ok((s.mode === "vouchers" ? s.gasPerTip : s.gasPerPost)! > 0);
+          // --profile: the window's samples, the hottest functions, and the raw profile on disk
+          assert.ok(s.profile !== undefined && s.profile.totalMs > 0 && s.profile.hot.length > 0, `${s.mode} x${s.batchSize} has no profile`);
         }
+        const profiles = files.filter((f) => f.endsWith(".cpuprofile"));
+        assert.equal(profiles.length, results.scenarios.length);
+        const profile = JSON.parse(await readFile(profiles[0]!, "utf8")) as { nodes: unknown[]; samples: number[] };
+        assert.ok(profile.nodes.length > 0 && profile.samples.length > 0);
         const report = await readFile(path.join(out, "report.md"), "utf8");
         assert.match(report, /## Projections onto real networks/);
+        assert.match(report, /## Where the limit is/);
         assert.match(report, /new-tweets-per-second-record-and-how/);
         assert.ok(files.some((f) => f.endsWith("batch-sweep.svg")));
         assert.match(await readFile(path.join(out, "gas-per-post.svg"), "utf8"), /^<svg/);
