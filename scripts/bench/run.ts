@@ -28,7 +28,7 @@ import { runScenario, skippedScenario, type ScenarioContext } from "./scenario.t
 import { benchAccounts, fastSigner, SIGNING_METHOD } from "./signer.ts";
 import { SOURCES } from "./sources.ts";
 import { anchoredSubmitter, batchedSubmitter, directSubmitter, voucherSubmitter, type Submitter } from "./submitters.ts";
-import { createInclusionTracker, createSender, currentFees, type Fees, type RawReceipt, type Sender } from "./tx.ts";
+import { createInclusionTracker, createSender, currentFees, sendRaw, type Fees, type RawReceipt, type Sender } from "./tx.ts";
 import { anchoredVisibility, openStream, streamVisibility, type ItemBook } from "./visibility.ts";
 import { createPopulation, presignAnchored, presignBatched, presignDirect, presignVouchers, type Population, type Unit } from "./workload.ts";
 
@@ -120,7 +120,7 @@ export async function runBench(options: BenchOptions, ui: BenchUi): Promise<Benc
           const direct = await directGas(stack, population);
           const nonces = await Promise.all(authors.map((a) => client.getTransactionCount({ address: a.address, blockTag: "pending" })));
           units = await presignDirect(population, count, { to: contract, gas: direct, fees: stack.fees, chainId: stack.chainId, nonces }, signBar.update);
-          submitter = directSubmitter((raw) => client.request({ method: "eth_sendRawTransaction", params: [raw] })) as Submitter<unknown>;
+          submitter = directSubmitter((raw) => sendRaw(client, raw)) as Submitter<unknown>;
         } else if (mode === "batched") {
           units = await presignBatched(population, count, batchSize, signBar.update);
           submitter = batchedSubmitter(sender, contract, gasOf) as Submitter<unknown>;

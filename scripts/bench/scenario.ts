@@ -97,6 +97,7 @@ export async function runScenario<P>(
       wake?.();
     };
     const refused = submission.sent.then(() => new Promise<never>(() => {}), (error: unknown) => {
+      if (sendErrors.length === 0) console.error(`${mode} x${batchSize}: the node refused a transaction: ${String((error as Error)?.message ?? error).split("\n").slice(0, 3).join(" ")}`);
       sendErrors.push(error);
       return undefined;
     });

@@ -45,6 +45,25 @@ export interface Sender {
 }
 
 /**
+ * eth_sendRawTransaction, retried on transport errors (a connection reset under load would
+ * otherwise leave a nonce gap that stalls every later transaction of the sender). The same raw
+ * transaction is idempotent: a node that already has it answers "already known", which is success.
+ */
+export async function sendRaw(client: PublicClient, raw: Hex, attempts = 5): Promise<Hex> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.request({ method: "eth_sendRawTransaction", params: [raw] });
+    } catch (error) {
+      const message = String((error as Error)?.message ?? error);
+      if (/already known|known transaction|already imported/i.test(message)) return keccakHex(hexBytes(raw));
+      const refused = /nonce too low|insufficient funds|underpriced|fee cap|exceeds|invalid|reverted/i.test(message);
+      if (refused || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
+/**
  * Signs with explicit nonces and fees. The fees follow the chain: at most once a second, a sign
  * refreshes them in the background from the latest block (heavy scenarios fill blocks past the gas
  * target, and the base fee climbs 12.5% a block until a fixed max fee would be refused).
@@ -70,7 +89,7 @@ export async function createSender(client: PublicClient, privateKey: Hex, chainI
       const raw = serializeTransaction(tx, { r: toHex(signature.subarray(0, 32)), s: toHex(signature.subarray(32, 64)), yParity: recid });
       return { raw, hash: keccakHex(hexBytes(raw)) };
     },
-    send: (raw) => client.request({ method: "eth_sendRawTransaction", params: [raw] }),
+    send: (raw) => sendRaw(client, raw),
   };
 }
 

@@ -116,8 +116,19 @@ export function anchoredVisibility(apiUrl: string, timeoutMs: number): Visibilit
   const indexed = indexedBlockWaiter(apiUrl);
   async function check(book: ItemBook, keys: readonly string[], blockNumber: number, includedAt: number, lastId: bigint) {
     if (!(await indexed(blockNumber, timeoutMs))) return;
-    const response = await fetch(`${apiUrl}/v1/posts/${lastId}`);
-    await response.arrayBuffer();
+    let response: Response | undefined;
+    // A failed request (connection reset under load) is asked again, not taken as "never visible".
+    for (let attempt = 1; response === undefined; attempt++) {
+      try {
+        response = await fetch(`${apiUrl}/v1/posts/${lastId}`);
+        await response.arrayBuffer();
+        if (response.status >= 500) throw new Error(`GET /v1/posts/${lastId} answered ${response.status}`);
+      } catch (error) {
+        response = undefined;
+        if (attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
     const now = performance.now();
     if (response.status === 200) {
       served++;
@@ -135,7 +146,7 @@ export function anchoredVisibility(apiUrl: string, timeoutMs: number): Visibilit
       : "visible = GET /v1/posts/<last id of the batch> answered 200 after the indexer passed the anchor's block",
     onIncluded(book, keys, blockNumber, at, postIds) {
       if (postIds === undefined) return;
-      void check(book, keys, blockNumber, at, postIds.last).catch(() => {});
+      void check(book, keys, blockNumber, at, postIds.last).catch((error: unknown) => console.error(`visibility check of posts up to #${postIds.last} failed: ${String(error)}`));
     },
   };
 }
