@@ -17,7 +17,7 @@ const AUTHORS = 16;
 const TEXT = "x".repeat(280);
 const FEE = 10n ** 13n;
 
-const { viem } = await network.connect();
+const { viem } = await network.create();
 const [owner] = await viem.getWalletClients();
 const publicClient = await viem.getPublicClient();
 const pennyPost = await viem.deployContract("PennyPost", [owner!.account.address, owner!.account.address, FEE, 250n]);
@@ -33,7 +33,7 @@ const data = encodeFunctionData({ abi: pennyPost.abi, functionName: "submitBatch
 const hash = await owner!.sendTransaction({ to: pennyPost.address, data, chain: null });
 const receipt = await publicClient.waitForTransactionReceipt({ hash });
 
-interface Step { op: string; gasCost: number; depth: number }
+interface Step { op: string; gas: number; gasCost: number; depth: number }
 const trace = (await publicClient.request({
   method: "debug_traceTransaction" as never,
   params: [hash, { disableStack: true, disableMemory: true, disableStorage: true }] as never,
@@ -41,16 +41,24 @@ const trace = (await publicClient.request({
 
 const groups: Record<string, number> = {};
 const add = (group: string, gas: number) => (groups[group] = (groups[group] ?? 0) + gas);
-for (const step of trace.structLogs) {
+const other: Record<string, number> = {};
+const steps = trace.structLogs;
+for (const [i, step] of steps.entries()) {
   const op = step.op;
-  // A precompile call (ecrecover) has no steps of its own: its cost is in the STATICCALL's gasCost.
-  if (op === "STATICCALL") add("ecrecover (STATICCALL to the precompile: 3,000 + access)", step.gasCost);
+  // A call's gasCost counts the gas it forwards; what it used is the drop to the next step at the
+  // same depth (a precompile call, ecrecover, has no steps of its own).
+  const next = steps[i + 1];
+  const cost = op === "STATICCALL" && next !== undefined && next.depth === step.depth ? step.gas - next.gas : step.gasCost;
+  if (op === "STATICCALL") add("ecrecover (STATICCALL to the precompile: 3,000 + access)", cost);
   else if (op.startsWith("LOG")) add("logs (Posted: 375 + 375 per topic + 8 per data byte)", step.gasCost);
   else if (op === "KECCAK256") add("keccak256 (content, struct, digest, mapping slots)", step.gasCost);
   else if (op === "SLOAD" || op === "SSTORE") add("storage (nonces, deposits, post count)", step.gasCost);
   else if (op.startsWith("CALLDATA")) add("calldata reads and copies", step.gasCost);
   else if (["MLOAD", "MSTORE", "MSTORE8", "MCOPY"].includes(op)) add("memory", step.gasCost);
-  else add("everything else (ABI decoding, checks, loop: stack and arithmetic)", step.gasCost);
+  else {
+    add("everything else (ABI decoding, checks, loop: stack and arithmetic)", step.gasCost);
+    other[op] = (other[op] ?? 0) + step.gasCost;
+  }
 }
 const bytes = hexToBytes(data as Hex);
 const zeros = bytes.filter((b) => b === 0).length;
@@ -67,3 +75,4 @@ console.log(`| ${per(21_000)} | intrinsic 21,000, shared |`);
 console.log(`| ${per(standardCalldata)} | calldata at the standard 4/16 gas per byte |`);
 for (const [group, gas] of Object.entries(groups).sort((a, b) => b[1] - a[1])) console.log(`| ${per(gas)} | ${group} |`);
 console.log(`| **${per(execution)}** | execution in total (trace) |`);
+console.log(`\nOf "everything else", per post: ${Object.entries(other).sort((a, b) => b[1] - a[1]).slice(0, 10).map(([op, gas]) => `${op} ${per(gas)}`).join(", ")}`);
