@@ -57,6 +57,8 @@ export interface BenchRun {
 interface Stack {
   chain: ChainNode;
   client: PublicClient;
+  /** For eth_sendRawTransaction: not batched. */
+  sendClient: PublicClient;
   chainId: number;
   contract: Address;
   deployBlock: bigint;
@@ -120,7 +122,7 @@ export async function runBench(options: BenchOptions, ui: BenchUi): Promise<Benc
           const direct = await directGas(stack, population);
           const nonces = await Promise.all(authors.map((a) => client.getTransactionCount({ address: a.address, blockTag: "pending" })));
           units = await presignDirect(population, count, { to: contract, gas: direct, fees: stack.fees, chainId: stack.chainId, nonces }, signBar.update);
-          submitter = directSubmitter((raw) => sendRaw(client, raw)) as Submitter<unknown>;
+          submitter = directSubmitter((raw) => sendRaw(stack!.sendClient, raw)) as Submitter<unknown>;
         } else if (mode === "batched") {
           units = await presignBatched(population, count, batchSize, signBar.update);
           submitter = batchedSubmitter(sender, contract, gasOf) as Submitter<unknown>;
@@ -189,9 +191,12 @@ async function setUp(chain: ChainNode, options: BenchOptions, ui: BenchUi): Prom
   const deployed = await client.waitForTransactionReceipt({ hash: deployHash, pollingInterval: 50 });
   const contract = deployed.contractAddress as Address;
   const fees = await currentFees(client);
-  const sender = await createSender(client, key, chainId, fees);
+  // Transactions go through their own client, without JSON-RPC batching: a batch of several
+  // anchor transactions (~1 MB of hex each) is a body the node refuses.
+  const sendClient = createPublicClient({ transport: http(chain.url, { retryCount: 0, timeout: 120_000 }) }) as PublicClient;
+  const sender = await createSender(client, key, chainId, fees, sendClient);
   const tracker = createInclusionTracker(client);
-  const stackWithoutServer = { chain, client, chainId, contract, deployBlock: deployed.blockNumber, sender, tracker, fees };
+  const stackWithoutServer = { chain, client, sendClient, chainId, contract, deployBlock: deployed.blockNumber, sender, tracker, fees };
   await sendAll(stackWithoutServer, [{ to: contract, data: encodeFunctionData({ abi: pennyPostAbi, functionName: "setSequencer", args: [account.address, true] }), gas: 200_000n }]);
 
   const dataDir = await mkdtemp(path.join(tmpdir(), "pennypost-bench-index-"));

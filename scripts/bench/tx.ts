@@ -68,7 +68,7 @@ export async function sendRaw(client: PublicClient, raw: Hex, attempts = 5): Pro
  * refreshes them in the background from the latest block (heavy scenarios fill blocks past the gas
  * target, and the base fee climbs 12.5% a block until a fixed max fee would be refused).
  */
-export async function createSender(client: PublicClient, privateKey: Hex, chainId: number, initialFees: Fees): Promise<Sender> {
+export async function createSender(client: PublicClient, privateKey: Hex, chainId: number, initialFees: Fees, sendClient = client): Promise<Sender> {
   const account = privateKeyToAccount(privateKey);
   const key = hexBytes(privateKey);
   let fees = initialFees;
@@ -89,7 +89,7 @@ export async function createSender(client: PublicClient, privateKey: Hex, chainI
       const raw = serializeTransaction(tx, { r: toHex(signature.subarray(0, 32)), s: toHex(signature.subarray(32, 64)), yParity: recid });
       return { raw, hash: keccakHex(hexBytes(raw)) };
     },
-    send: (raw) => sendRaw(client, raw),
+    send: (raw) => sendRaw(sendClient, raw),
   };
 }
 
