@@ -28,7 +28,7 @@ import { runScenario, skippedScenario, type ScenarioContext } from "./scenario.t
 import { benchAccounts, fastSigner, SIGNING_METHOD } from "./signer.ts";
 import { SOURCES } from "./sources.ts";
 import { anchoredSubmitter, batchedSubmitter, directSubmitter, voucherSubmitter, type Submitter } from "./submitters.ts";
-import { createInclusionTracker, createSender, currentFees, sendRaw, type Fees, type RawReceipt, type Sender } from "./tx.ts";
+import { createInclusionTracker, createSender, currentFees, sendRaw, type Fees, type InclusionTracker, type RawReceipt, type Sender } from "./tx.ts";
 import { anchoredVisibility, openStream, streamVisibility, type ItemBook } from "./visibility.ts";
 import { createPopulation, presignAnchored, presignBatched, presignDirect, presignVouchers, type Population, type Unit } from "./workload.ts";
 
@@ -64,7 +64,7 @@ interface Stack {
   deployBlock: bigint;
   sender: Sender;
   fees: Fees;
-  tracker: ReturnType<typeof createInclusionTracker>;
+  tracker: InclusionTracker;
   server: RunningServer;
   dataDir: string;
 }
@@ -195,7 +195,7 @@ async function setUp(chain: ChainNode, options: BenchOptions, ui: BenchUi): Prom
   // anchor transactions (~1 MB of hex each) is a body the node refuses.
   const sendClient = createPublicClient({ transport: http(chain.url, { retryCount: 0, timeout: 120_000 }) }) as PublicClient;
   const sender = await createSender(client, key, chainId, fees, sendClient);
-  const tracker = createInclusionTracker(client);
+  const tracker = await createInclusionTracker(client);
   const stackWithoutServer = { chain, client, sendClient, chainId, contract, deployBlock: deployed.blockNumber, sender, tracker, fees };
   await sendAll(stackWithoutServer, [{ to: contract, data: encodeFunctionData({ abi: pennyPostAbi, functionName: "setSequencer", args: [account.address, true] }), gas: 200_000n }]);
 

@@ -97,7 +97,12 @@ export async function createSender(client: PublicClient, privateKey: Hex, chainI
  * Follows the chain head every `pollMs` and fetches the receipts of watched transactions in each
  * new block (eth_getBlockReceipts where the node has it, else one eth_getTransactionReceipt each).
  */
-export function createInclusionTracker(client: PublicClient, pollMs = 15) {
+export async function createInclusionTracker(client: PublicClient, pollMs = 15) {
+  // eth_blockNumber directly: viem's getBlockNumber caches the answer for the client's polling interval.
+  const head = async () => BigInt(await client.request({ method: "eth_blockNumber" }));
+  // The first block to look at is fixed before this returns: a transaction sent right after is in
+  // a later block, never missed.
+  const first = (await head()) + 1n;
   const waiting = new Map<string, { resolve: (included: Included) => void }>();
   let next: bigint | undefined;
   let blockReceipts: boolean | undefined;
@@ -121,10 +126,8 @@ export function createInclusionTracker(client: PublicClient, pollMs = 15) {
     return Promise.all(hashes.map((hash) => client.request({ method: "eth_getTransactionReceipt", params: [hash] }) as Promise<RawReceipt>));
   }
 
-  // eth_blockNumber directly: viem's getBlockNumber caches the answer for the client's polling interval.
-  const head = async () => BigInt(await client.request({ method: "eth_blockNumber" }));
   const loop = (async () => {
-    next = (await head()) + 1n;
+    next = first;
     while (running) {
       try {
         const latest = await head();
@@ -158,7 +161,7 @@ export function createInclusionTracker(client: PublicClient, pollMs = 15) {
   };
 }
 
-export type InclusionTracker = ReturnType<typeof createInclusionTracker>;
+export type InclusionTracker = Awaited<ReturnType<typeof createInclusionTracker>>;
 
 /** EIP-7623 floor of a transaction's calldata: 21,000 + 10 x (zero bytes + 4 x non-zero bytes). */
 export function calldataFloorGas(data: Hex): number {
