@@ -115,7 +115,7 @@ export async function runBench(options: BenchOptions, ui: BenchUi): Promise<Benc
         const signBar = ui.bar(`sign ${label}`, count);
         let units: Unit<unknown>[];
         let submitter: Submitter<unknown>;
-        let afterWindow: (() => Promise<RawReceipt[]>) | undefined;
+        let afterWindow: ((submitted: number) => Promise<RawReceipt[]>) | undefined;
         let gas = 0n;
         const gasOf = () => gas;
         if (mode === "direct") {
@@ -135,7 +135,8 @@ export async function runBench(options: BenchOptions, ui: BenchUi): Promise<Benc
           units = anchoredUnits;
           const first = (await client.readContract({ address: contract, abi: pennyPostAbi, functionName: "postCount" })) + 1n;
           submitter = anchoredSubmitter(mode, sender, contract, gasOf, first, anchorStore) as Submitter<unknown>;
-          afterWindow = () => settleAnchoredFees(stack as Stack, anchoredUnits);
+          // Only what was anchored: a --duration run leaves pre-signed posts unsent.
+          afterWindow = (submitted) => settleAnchoredFees(stack as Stack, anchoredUnits.slice(0, submitted));
         }
         signBar.stop();
         const limit = await gasLimit(submitter.encode(units[0]!));
@@ -231,7 +232,11 @@ async function sendAll(stack: Pick<Stack, "sender" | "tracker">, txs: SetupTx[])
   }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${txs.length} bench transaction(s) not included within ${SEND_ALL_TIMEOUT_MS / 1000} s (a refused transaction leaves a nonce gap: see the node's log)`)), SEND_ALL_TIMEOUT_MS);
+    timer = setTimeout(() => {
+      const tracker = stack.tracker.lastError();
+      reject(new Error(`${txs.length} bench transaction(s) not included within ${SEND_ALL_TIMEOUT_MS / 1000} s (a refused transaction leaves a nonce gap: see the node's log)` +
+        `; the sender's next nonce is ${stack.sender.nextNonce()}; the inclusion tracker is at block ${stack.tracker.nextBlock()}` + (tracker ? `, its last error: ${String(tracker)}` : "")));
+    }, SEND_ALL_TIMEOUT_MS);
   });
   const receipts = await Promise.race([Promise.all(waits), timeout]).finally(() => clearTimeout(timer));
   const failed = receipts.find((r) => r.status !== "0x1");

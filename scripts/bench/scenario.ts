@@ -61,8 +61,8 @@ export function skippedScenario(mode: Mode, batchSize: number, reason: string): 
 
 export async function runScenario<P>(
   context: ScenarioContext, mode: Mode, batchSize: number, units: Unit<P>[], submitter: Submitter<P>, visibility: VisibilityCheck,
-  /** Runs after the timed window (anchored fee settlement): its receipts count in gas, not in time. */
-  afterWindow?: () => Promise<RawReceipt[]>,
+  /** Runs after the timed window with the number of units submitted (anchored fee settlement): its receipts count in gas, not in time. */
+  afterWindow?: (submitted: number) => Promise<RawReceipt[]>,
 ): Promise<ScenarioOutcome> {
   const book = new ItemBook();
   context.setBook(book);
@@ -131,7 +131,7 @@ export async function runScenario<P>(
   const events1 = await ingestedEvents(context.apiUrl);
   const maxLag = lag.stop();
   const cpu = await usage.stop();
-  const settlement = afterWindow ? await afterWindow() : [];
+  const settlement = afterWindow ? await afterWindow(submissions.length) : [];
 
   const latency = latencyHistogram();
   const inclusion = latencyHistogram();

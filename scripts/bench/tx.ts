@@ -42,6 +42,8 @@ export interface Sender {
   /** Signs with the next nonce; returns the raw transaction and its hash (known before sending). */
   sign(tx: { to: Address; data: Hex; gas: bigint; value?: bigint }): Promise<{ raw: Hex; hash: Hex }>;
   send(raw: Hex): Promise<Hex>;
+  /** The nonce the next transaction will get. */
+  nextNonce(): number;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function createSender(client: PublicClient, privateKey: Hex, chainI
       return { raw, hash: keccakHex(hexBytes(raw)) };
     },
     send: (raw) => sendRaw(sendClient, raw),
+    nextNonce: () => nonce,
   };
 }
 
@@ -153,6 +156,7 @@ export async function createInclusionTracker(client: PublicClient, pollMs = 15) 
       return new Promise((resolve) => waiting.set(hash.toLowerCase(), { resolve }));
     },
     pending: () => waiting.size,
+    nextBlock: () => next,
     lastError: () => failure,
     async stop() {
       running = false;
