@@ -223,7 +223,7 @@ const SEND_ALL_TIMEOUT_MS = 120_000;
 type SetupTx = { to: Address; data?: Hex; value?: bigint; gas: bigint };
 
 /** Signs, sends and waits for setup transactions (outside any timed window); throws if one fails. */
-async function sendAll(stack: Pick<Stack, "sender" | "tracker">, txs: SetupTx[]): Promise<RawReceipt[]> {
+async function sendAll(stack: Pick<Stack, "sender" | "tracker" | "client">, txs: SetupTx[]): Promise<RawReceipt[]> {
   const waits: Promise<RawReceipt>[] = [];
   for (const tx of txs) {
     const { raw, hash } = await stack.sender.sign({ to: tx.to, data: tx.data ?? "0x", gas: tx.gas, value: tx.value ?? 0n });
@@ -232,10 +232,11 @@ async function sendAll(stack: Pick<Stack, "sender" | "tracker">, txs: SetupTx[])
   }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    timer = setTimeout(async () => {
       const tracker = stack.tracker.lastError();
+      const nonces = await Promise.all((["latest", "pending"] as const).map((blockTag) => stack.client.getTransactionCount({ address: stack.sender.address, blockTag }).catch(() => "?")));
       reject(new Error(`${txs.length} bench transaction(s) not included within ${SEND_ALL_TIMEOUT_MS / 1000} s (a refused transaction leaves a nonce gap: see the node's log)` +
-        `; the sender's next nonce is ${stack.sender.nextNonce()}; the inclusion tracker is at block ${stack.tracker.nextBlock()}` + (tracker ? `, its last error: ${String(tracker)}` : "")));
+        `; the sender's next nonce is ${stack.sender.nextNonce()} (the chain's: ${nonces[0]} mined, ${nonces[1]} pending); the inclusion tracker is at block ${stack.tracker.nextBlock()}` + (tracker ? `, its last error: ${String(tracker)}` : "")));
     }, SEND_ALL_TIMEOUT_MS);
   });
   const receipts = await Promise.race([Promise.all(waits), timeout]).finally(() => clearTimeout(timer));

@@ -131,7 +131,13 @@ export async function runScenario<P>(
   const events1 = await ingestedEvents(context.apiUrl);
   const maxLag = lag.stop();
   const cpu = await usage.stop();
-  const settlement = afterWindow ? await afterWindow(submissions.length) : [];
+  let settlement: RawReceipt[] = [];
+  let settlementError: unknown;
+  try {
+    settlement = afterWindow ? await afterWindow(submissions.length) : [];
+  } catch (error) {
+    settlementError = error; // reported with the scenario; its measurements stand
+  }
 
   const latency = latencyHistogram();
   const inclusion = latencyHistogram();
@@ -151,6 +157,7 @@ export async function runScenario<P>(
   const notes = [visibility.note()];
   if (notVisible > 0) notes.push(`${notVisible} item(s) not visible after ${context.visibilityTimeoutMs / 1000} s`);
   if (sendErrors.length > 0) notes.push(`${sendErrors.length} transaction(s) refused by the node: ${String((sendErrors[0] as Error)?.message ?? sendErrors[0]).slice(0, 200)}`);
+  if (settlementError !== undefined) notes.push(`fee settlement after the window failed: ${String((settlementError as Error)?.message ?? settlementError).slice(0, 300)}`);
   if (receipts.some((r) => r.status !== "0x1")) notes.push(`${receipts.filter((r) => r.status !== "0x1").length} transaction(s) reverted`);
 
   // Items that became visible in each whole window of WINDOW_SECONDS from the first submission.
