@@ -11,6 +11,7 @@ import { createServer } from "node:net";
 import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 
 import type { ProcessUsage } from "./schema.ts";
+import { SOURCES } from "./sources.ts";
 
 export interface ChainNode {
   backend: "anvil" | "hardhat" | "external";
@@ -61,7 +62,10 @@ export async function startChain(backend: "anvil" | "hardhat"): Promise<ChainNod
   let child: ChildProcess;
   if (backend === "anvil") {
     const binary = existsSync(ANVIL_BINARY) ? ANVIL_BINARY : ANVIL_WRAPPER;
-    child = spawn(binary, ["--host", "127.0.0.1", "--port", String(port), "--silent", "--accounts", "2"], { stdio: "ignore" });
+    // L1's block gas limit (60M): with anvil's default 30M, one near-cap anchor transaction fills a
+    // block, automine mines one block per arriving transaction, and the last ones of a burst stay
+    // pending with nothing left to trigger a block.
+    child = spawn(binary, ["--host", "127.0.0.1", "--port", String(port), "--silent", "--accounts", "2", "--gas-limit", String(SOURCES.l1GasLimit.value)], { stdio: "ignore" });
   } else {
     child = spawn(HARDHAT, ["node", "--hostname", "127.0.0.1", "--port", String(port)], { stdio: "ignore" });
   }
