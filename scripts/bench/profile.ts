@@ -42,6 +42,8 @@ function place(url: string, line: number): string {
 export function hotFunctions(profile: Profile, top = 12): Omit<WindowProfile, "profile"> {
   const selfUs = new Map<number, number>();
   profile.samples?.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas?.[i] ?? 0)));
+  const parentOf = new Map<number, Profiler.ProfileNode>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);
   const byFunction = new Map<string, number>();
   let total = 0;
   let idle = 0;
@@ -54,7 +56,13 @@ export function hotFunctions(profile: Profile, top = 12): Omit<WindowProfile, "p
       idle += us;
       continue;
     }
-    const key = name.startsWith("(") ? name : `${name} ${place(node.callFrame.url, node.callFrame.lineNumber)}`;
+    // A native addon's function (libsecp256k1's recovery) or a WebAssembly one (hash-wasm's keccak)
+    // has no useful name: name it by its caller.
+    const caller = parentOf.get(node.id)?.callFrame;
+    const nameless = (name === "(anonymous)" && node.callFrame.url === "") || name.startsWith("wasm-function");
+    const key = nameless && caller !== undefined
+      ? `${name.startsWith("wasm") ? "WebAssembly" : "native code"} called by ${caller.functionName || "(anonymous)"} ${place(caller.url, caller.lineNumber)}`
+      : name.startsWith("(") ? name : `${name} ${place(node.callFrame.url, node.callFrame.lineNumber)}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + us);
   }
   const busy = Math.max(total - idle, 1);
