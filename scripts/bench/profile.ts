@@ -58,7 +58,9 @@ export function hotFunctions(profile: Profile, top = 12): Omit<WindowProfile, "p
     }
     // A native addon's function (libsecp256k1's recovery) or a WebAssembly one (hash-wasm's keccak)
     // has no useful name: name it by its caller.
-    const caller = parentOf.get(node.id)?.callFrame;
+    let up = parentOf.get(node.id);
+    while (up !== undefined && (up.callFrame.functionName.startsWith("wasm-function") || (up.callFrame.functionName === "" && up.callFrame.url === ""))) up = parentOf.get(up.id);
+    const caller = up?.callFrame;
     const nameless = (name === "(anonymous)" && node.callFrame.url === "") || name.startsWith("wasm-function");
     const key = nameless && caller !== undefined
       ? `${name.startsWith("wasm") ? "WebAssembly" : "native code"} called by ${caller.functionName || "(anonymous)"} ${place(caller.url, caller.lineNumber)}`
