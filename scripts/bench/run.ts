@@ -24,13 +24,13 @@ import { windowProfiler, type Profile } from "./profile.ts";
 import type { BenchOptions, Mode } from "./options.ts";
 import type { Results, Scenario } from "./schema.ts";
 import { resultsSchema } from "./schema.ts";
-import { runScenario, skippedScenario, type ScenarioContext } from "./scenario.ts";
+import { countSkipped, runScenario, skippedScenario, type ScenarioContext } from "./scenario.ts";
 import { benchAccounts, fastSigner, SIGNING_METHOD } from "./signer.ts";
 import { SOURCES } from "./sources.ts";
 import { anchoredSubmitter, batchedSubmitter, directSubmitter, voucherSubmitter, type Submitter } from "./submitters.ts";
 import { createInclusionTracker, createSender, currentFees, sendRaw, type Fees, type InclusionTracker, type RawReceipt, type Sender } from "./tx.ts";
 import { anchoredVisibility, openStream, streamVisibility, type ItemBook } from "./visibility.ts";
-import { createPopulation, presignAnchored, presignBatched, presignDirect, presignVouchers, type Population, type Unit } from "./workload.ts";
+import { createPopulation, saveSigningState, presignAnchored, presignBatched, presignDirect, presignVouchers, type Population, type Unit } from "./workload.ts";
 
 /** The public development key #0 of Hardhat and anvil (test use only). */
 const DEV_KEY: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -113,6 +113,7 @@ export async function runBench(options: BenchOptions, ui: BenchUi): Promise<Benc
         const label = mode === "direct" ? mode : `${mode} x${batchSize}`;
         const count = mode === "vouchers" ? options.tips : mode === "direct" ? options.directPosts : options.posts;
         const signBar = ui.bar(`sign ${label}`, count);
+        const restoreSigningState = saveSigningState(population);
         let units: Unit<unknown>[];
         let submitter: Submitter<unknown>;
         let afterWindow: ((submitted: number) => Promise<RawReceipt[]>) | undefined;
@@ -143,6 +144,7 @@ export async function runBench(options: BenchOptions, ui: BenchUi): Promise<Benc
         if (typeof limit === "string") {
           ui.log(`${label}: skipped: ${limit}`);
           scenarios.push(skippedScenario(mode, batchSize, limit));
+          restoreSigningState(); // its actions were never sent: the next scenario reuses their nonces
           continue;
         }
         gas = limit;
@@ -273,6 +275,7 @@ async function makeTipTargets(stack: Stack, population: Population): Promise<{ p
   const estimate = await stack.client.estimateGas({ account: stack.sender.address, to: stack.contract, data });
   const [receipt] = await sendAll(stack, [{ to: stack.contract, data, gas: (estimate * 13n) / 10n }]);
   const posted = receipt!.logs.filter((log) => log.topics[0]?.toLowerCase() === POSTED_TOPIC);
+  if (posted.length === 0) throw new Error(`the tip targets' batch posted nothing (${countSkipped([receipt!])} actions skipped): the authors' nonces are out of step`);
   return posted.map((log) => ({ postId: BigInt(log.topics[1]!), author: `0x${log.topics[2]!.slice(26)}` as Address }));
 }
 

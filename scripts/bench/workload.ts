@@ -71,6 +71,18 @@ export function createPopulation(seed: number, domain: PennyPostDomain, postFee:
   };
 }
 
+/**
+ * The users' signing state (nonces, seqs, voucher chains, counters): taken before a scenario is
+ * signed and put back when the scenario is skipped, so that its unsent actions leave no gap.
+ */
+export function saveSigningState(population: Population): () => void {
+  const saved = {
+    nextTag: population.nextTag, nextTipAmount: population.nextTipAmount, relayedNonce: [...population.relayedNonce],
+    anchoredSeq: [...population.anchoredSeq], voucher: population.voucher.map((v) => ({ ...v })),
+  };
+  return () => Object.assign(population, saved);
+}
+
 /** A small seeded PRNG (mulberry32): the same seed gives the same contents. */
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
