@@ -41,6 +41,12 @@ function limits(results: Results): string[] {
       s.profile ? s.profile.hot.slice(0, 4).map((h) => `\`${h.function}\` ${n0(h.selfMs)} ms (${n0(h.share * 100)}%)`).join("; ") + ` — idle ${n0((s.profile.idleMs / Math.max(s.profile.totalMs, 1)) * 100)}%` : "run with --profile",
     ]),
   ));
+  for (const s of results.scenarios) {
+    const g = s.gasProfile;
+    if (g === undefined) continue;
+    out.push("", `Gas of one ${label(s)} transaction (${g.items} items, traced opcode by opcode): ${n0(g.executionPerItem)} gas/item of execution, where ${n0(g.freeExecutionPerItem)} is free under the EIP-7623 floor of ${n0(g.floorPerItem)}/item and ${n0(g.withinTenPercentPerItem)} would keep it within 10% of that floor.`, "");
+    out.push(table(["gas per item", "what"], Object.entries(g.perItem).map(([what, gas]) => [n0(gas), what])));
+  }
   return out;
 }
 

@@ -19,6 +19,7 @@ import { pennyPostDomain, signAnchoredPost } from "../../lib/relayed.ts";
 import { loadConfig } from "../../server/config.ts";
 import { startServer, type RunningServer } from "../../server/main.ts";
 import { externalChain, readArtifact, startChain, type ChainNode } from "./chain.ts";
+import { traceGas } from "./gas-trace.ts";
 import { round3 } from "./measure.ts";
 import { windowProfiler, type Profile } from "./profile.ts";
 import type { BenchOptions, Mode } from "./options.ts";
@@ -161,6 +162,17 @@ export async function runBench(options: BenchOptions, ui: BenchUi): Promise<Benc
         );
         visibleBar.stop();
         const s = outcome.scenario;
+        const traced = outcome.receipts.at(-1);
+        if (options.profile && mode === "batched" && traced !== undefined) {
+          // Where the gas goes, opcode by opcode, in the scenario's last transaction.
+          const items = traced.logs.filter((log) => log.topics[0]?.toLowerCase() === POSTED_TOPIC).length;
+          const tx = await client.getTransaction({ hash: traced.transactionHash });
+          s.gasProfile = await traceGas(client, traced.transactionHash, tx.input, Math.max(items, 1)).catch((error: unknown) => {
+            ui.log(`${label}: no gas trace (${String((error as Error).message ?? error).split("\n")[0]})`);
+            return undefined;
+          });
+          if (s.gasProfile === undefined) delete s.gasProfile;
+        }
         if (outcome.profile) profiles.push({ file: `${label.replace(/ x/, "-x")}.cpuprofile`, profile: outcome.profile.profile });
         scenarios.push(s);
         latencyCurves.push({ label, mode, batchSize, points: outcome.latencyCurve });

@@ -59,6 +59,15 @@ export const scenarioSchema = z.object({
     idleMs: z.number().nonnegative().describe("samples where the bench process waited (I/O, timers)"),
     hot: z.array(z.object({ function: z.string(), selfMs: z.number().nonnegative(), share: z.number().min(0).max(1).describe("of the non-idle samples") })),
   }).optional().describe("--profile: the bench process's CPU profile over the timed window, hottest functions by self time"),
+  gasProfile: z.object({
+    txHash: z.string(),
+    items: z.number().int().positive(),
+    perItem: z.record(z.string(), z.number()).describe("gas per item by what it pays for (debug_traceTransaction)"),
+    executionPerItem: z.number(),
+    floorPerItem: z.number(),
+    freeExecutionPerItem: z.number().describe("execution under the floor costs nothing: 6 gas per calldata token"),
+    withinTenPercentPerItem: z.number().describe("execution that keeps the transaction within 10% of its floor"),
+  }).optional().describe("--profile, batched: one transaction of the scenario traced opcode by opcode"),
   cpu: z.object({
     bench: processUsageSchema.describe("the bench process: load generator, relayer/sequencer, indexer and HTTP API (in-process)"),
     chain: processUsageSchema.nullable().describe("the chain node (from /proc); null for --rpc"),
