@@ -1,8 +1,9 @@
 /**
  * Where a transaction's gas goes: debug_traceTransaction (struct logs, without stack, memory and
  * storage) summed by what each opcode pays for, per item of the transaction, against its EIP-7623
- * calldata floor. Used by `--profile` for batched scenarios (results.json `gasProfile`) and by
- * `npx hardhat run scripts/bench/gas-breakdown.ts`.
+ * calldata floor. Used by `--profile` for batched scenarios (results.json `gasProfile`; needs a node
+ * that traces steps: `--chain hardhat`, not anvil without --steps-tracing) and by
+ * `npx hardhat run scripts/bench/gas-breakdown.ts` (the embedded network).
  */
 import type { Hex, PublicClient } from "viem";
 
@@ -40,6 +41,7 @@ export async function traceGas(client: PublicClient, txHash: Hex, input: Hex, it
   })) as { structLogs: Step[] };
   const groups: Record<string, number> = {};
   const steps = trace.structLogs;
+  if (steps.length === 0) throw new Error("the node returned no struct logs (anvil traces steps only with --steps-tracing, which slows it down): run npx hardhat run scripts/bench/gas-breakdown.ts, or the bench with --chain hardhat");
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
     const next = steps[i + 1];
