@@ -41,6 +41,9 @@ function limits(results: Results): string[] {
       s.profile ? s.profile.hot.slice(0, 4).map((h) => `\`${h.function}\` ${n0(h.selfMs)} ms (${n0(h.share * 100)}%)`).join("; ") + ` — idle ${n0((s.profile.idleMs / Math.max(s.profile.totalMs, 1)) * 100)}%` : "run with --profile",
     ]),
   ));
+  if (results.scenarios.some((s) => s.mode === "batched" && s.status === "ok" && s.gasProfile === undefined)) {
+    out.push("", "Batched gas, opcode by opcode: not traced in this run (it needs `--profile` and a node that traces steps); `npm run bench -- --modes direct,batched --chain hardhat --profile` or `npx hardhat run scripts/bench/gas-breakdown.ts` breaks a batch's gas down against its floor.");
+  }
   for (const s of results.scenarios) {
     const g = s.gasProfile;
     if (g === undefined) continue;
