@@ -85,10 +85,10 @@ export function openApiDocument(config: ApiConfig): Json {
       "/v1/authors/{address}/posts": operation("listAuthorPosts", "An author's posts, newest first", [param("Address"), ...page], {
         "200": ok(list("PostView"), true), "404": response("NotFound"), ...common,
       }),
-      "/v1/leaderboards/posts": operation("topPosts", "Most-tipped posts in an asset, richest first", [param("Asset"), ...page], {
+      "/v1/leaderboards/posts": operation("topPosts", "The 100 most-tipped posts in an asset, richest first", [param("Asset"), ...page], {
         "200": ok(list("TopPost"), true), ...common,
       }),
-      "/v1/leaderboards/authors": operation("topAuthors", "Authors by tips received (after fees) in an asset", [param("Asset"), ...page], {
+      "/v1/leaderboards/authors": operation("topAuthors", "The 100 authors with the most tips received (after fees) in an asset, richest first", [param("Asset"), ...page], {
         "200": ok(list("TopAuthor"), true), ...common,
       }),
       "/v1/config": operation("getConfig", "Chain, contracts and protocol settings", [], { "200": ok(ref("Config"), false), ...common }),

@@ -64,3 +64,16 @@ export async function pageKeys(reader: Reader, listing: Listing, range: KeyRange
   const page = found.slice(0, range.limit);
   return { keys: page, next: encodeCursor(page[page.length - 1]) };
 }
+
+/**
+ * One page of in-memory `items` (already in listing order) after `range.after`, where `keyOf`
+ * gives each item's key in the listing: the same cursors as a stored listing.
+ */
+export function pageOf<T>(items: readonly T[], keyOf: (item: T) => string, range: KeyRange): { items: T[]; next: string | null } {
+  const { after } = range;
+  const start = after === undefined ? 0 : items.findIndex((item) => keyOf(item) > after);
+  const rest = start === -1 ? [] : items.slice(start);
+  if (rest.length <= range.limit) return { items: rest, next: null };
+  const page = rest.slice(0, range.limit);
+  return { items: page, next: encodeCursor(keyOf(page[page.length - 1])) };
+}

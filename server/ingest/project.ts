@@ -26,6 +26,7 @@ import {
   type WithdrawalRecord,
 } from "../domain.ts";
 import { keys, positionPart } from "../store/keys.ts";
+import { emptyLeaderboard, offer } from "./leaderboard.ts";
 
 /** Marks a key deleted in `Projection.writes`. */
 export const DELETED = Symbol("deleted");
@@ -52,6 +53,8 @@ export function keysToRead(events: readonly ProtocolEvent[]): Set<string> {
         break;
       case "Tipped":
         read.add(keys.postStats(event.postId));
+        read.add(keys.topPosts(event.asset));
+        read.add(keys.topAuthors(event.asset));
         read.add(keys.account(event.author));
         read.add(keys.account(event.tipper));
         break;
@@ -99,8 +102,6 @@ const clone = <T>(value: T): T => (typeof value === "object" && value !== null ?
 class Working {
   readonly writes = new Map<string, Value | typeof DELETED>();
   readonly undo = new Map<number, UndoEntry[]>();
-  /** Index keys created inside this range: deleting one again needs no database operation. */
-  readonly #created = new Set<string>();
   #blockUndo: Set<string> | undefined;
   #blockEntries: UndoEntry[] | undefined;
   #block = -1;
@@ -148,7 +149,6 @@ class Working {
   /** Writes a key that cannot exist yet (a fresh id or chain position). */
   create(key: string, value: Value): void {
     if (this.#needsUndo(key)) this.#remember(key, null);
-    this.#created.add(key);
     this.writes.set(key, value);
   }
 
@@ -157,13 +157,6 @@ class Working {
     const current = this.#current(key);
     if (this.#needsUndo(key)) this.#remember(key, current === undefined ? null : clone(current));
     this.writes.set(key, DELETED);
-  }
-
-  /** Deletes an index key (value ""). */
-  deleteIndex(key: string): void {
-    if (this.#needsUndo(key)) this.#remember(key, this.writes.get(key) === DELETED ? null : "");
-    if (this.#created.delete(key)) this.writes.delete(key);
-    else this.writes.set(key, DELETED);
   }
 
   /** Inside the reorg window, the first change of a key in a block records its previous value. */
@@ -177,8 +170,11 @@ class Working {
   }
 }
 
-function add(amounts: Amounts, asset: string, delta: bigint): void {
-  amounts[asset] = (BigInt(amounts[asset] ?? "0") + delta).toString();
+/** Adds `delta` to the amount of `asset` and returns the new amount. */
+function add(amounts: Amounts, asset: string, delta: bigint): bigint {
+  const sum = BigInt(amounts[asset] ?? "0") + delta;
+  amounts[asset] = sum.toString();
+  return sum;
 }
 
 function apply(w: Working, event: ProtocolEvent): void {
@@ -219,21 +215,15 @@ function apply(w: Working, event: ProtocolEvent): void {
       w.create(keys.postTip(event.postId, position), tip);
 
       const stats = w.record<PostStats>(keys.postStats(event.postId), emptyPostStats);
-      const oldTotal = BigInt(stats.totals[event.asset] ?? "0");
       stats.tips += 1;
-      add(stats.totals, event.asset, event.amount);
-      if (oldTotal !== 0n) w.deleteIndex(keys.topPost(event.asset, oldTotal, event.postId));
-      w.create(keys.topPost(event.asset, oldTotal + event.amount, event.postId), "");
+      const total = add(stats.totals, event.asset, event.amount);
+      offer(w.record(keys.topPosts(event.asset), emptyLeaderboard), tip.postId, total);
 
       const author = w.record<AccountRecord>(keys.account(event.author), emptyAccount);
-      const oldReceived = BigInt(author.received[event.asset] ?? "0");
       author.tipsReceived += 1;
-      add(author.received, event.asset, share);
+      const received = add(author.received, event.asset, share);
       add(author.owed, event.asset, share);
-      if (share !== 0n) {
-        if (oldReceived !== 0n) w.deleteIndex(keys.topAuthor(event.asset, oldReceived, event.author));
-        w.create(keys.topAuthor(event.asset, oldReceived + share, event.author), "");
-      }
+      if (share !== 0n) offer(w.record(keys.topAuthors(event.asset), emptyLeaderboard), event.author, received);
       // The tipper may be the author: the same record object then, updated in place.
       const tipper = w.record<AccountRecord>(keys.account(event.tipper), emptyAccount);
       tipper.tipsSent += 1;

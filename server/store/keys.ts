@@ -15,13 +15,15 @@
  *   pt!<post>!<pos>                 a tip, under its post, by chain position
  *   w!<pos>                         a withdrawal (accounts and treasury)
  *   a!<account>                     an account's profile counters and amounts
- *   lp!<asset>!<rank>!<post>        most-tipped posts per asset (rank = max - total, so ascending = richest first)
- *   la!<asset>!<rank>!<author>      top authors by tips received per asset
+ *   tp!<asset>                      the top posts by total tipped in the asset: [[post, total], ...], richest first
+ *   ta!<asset>                      the top authors by tips received (after fees) in the asset, likewise
  *   ab!<batch>                      an anchored batch: event, status, leaf hashes (proofs are rebuilt from them)
  *   px!<post>                       an anchored post whose signature does not check: served by id, in no listing
  *   sk!<account>!<key>              a live ETH session key of an account: {cap, expiry} (deleted when revoked)
  *
- * <block> is 12 digits, <post> and <batch> 20 digits, <pos> is <block><logIndex 6 digits>, <rank> 78 digits.
+ * <block> is 12 digits, <post> and <batch> 20 digits, <pos> is <block><logIndex 6 digits>.
+ * Leaderboard pages name their last entry as `<board key>!<rank>!<id>` (rank: 78 digits, see
+ * rankPart), so a cursor orders like the entries it points between.
  */
 export const MAX_UINT256 = (1n << 256n) - 1n;
 
@@ -49,8 +51,8 @@ export const keys = {
   postTip: (postId: bigint | number, position: string) => `pt!${postPart(postId)}!${position}`,
   withdrawal: (position: string) => `w!${position}`,
   account: (account: string) => `a!${addressPart(account)}`,
-  topPost: (asset: string, total: bigint, postId: bigint | number) => `lp!${addressPart(asset)}!${rankPart(total)}!${postPart(postId)}`,
-  topAuthor: (asset: string, total: bigint, author: string) => `la!${addressPart(asset)}!${rankPart(total)}!${addressPart(author)}`,
+  topPosts: (asset: string) => `tp!${addressPart(asset)}`,
+  topAuthors: (asset: string) => `ta!${addressPart(asset)}`,
   batch: (batchId: bigint | number) => `ab!${postPart(batchId)}`,
   hiddenPost: (postId: bigint | number) => `px!${postPart(postId)}`,
   session: (account: string, key: string) => `sk!${addressPart(account)}!${addressPart(key)}`,
@@ -68,6 +70,4 @@ export const prefixes = {
   replies: (parentId: bigint | number) => `r!${postPart(parentId)}!`,
   authorPosts: (author: string) => `ap!${addressPart(author)}!`,
   postTips: (postId: bigint | number) => `pt!${postPart(postId)}!`,
-  topPosts: (asset: string) => `lp!${addressPart(asset)}!`,
-  topAuthors: (asset: string) => `la!${addressPart(asset)}!`,
 } as const;

@@ -58,8 +58,8 @@ describe("ingest", () => {
     assert.equal(stats?.totals[ETH], MAX_UINT256.toString());
     const account = await store.get<{ owed: Record<string, string> }>(keys.account(AUTHOR));
     assert.equal(account?.owed[ETH], (MAX_UINT256 - fee).toString());
-    const ranked = await store.keysWithPrefix(`lp!${ETH.slice(2)}!`);
-    assert.deepEqual(ranked, [keys.topPost(ETH, MAX_UINT256, 1)]);
+    const board = await store.get<{ entries: [string, string][] }>(keys.topPosts(ETH));
+    assert.deepEqual(board?.entries, [["1", MAX_UINT256.toString()]]);
     await store.close();
   });
 

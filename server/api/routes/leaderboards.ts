@@ -1,13 +1,21 @@
 /**
- * /v1/leaderboards: most-tipped posts and top authors (by tips received after fees) per asset,
- * richest first. Totals are decoded from the rank part of the key: exact uint256 decimal strings.
+ * /v1/leaderboards: the most-tipped posts and the top authors (by tips received after fees) per
+ * asset, richest first: the LEADERBOARD_SIZE entries of one record each (server/ingest/leaderboard.ts),
+ * with exact uint256 totals as decimal strings.
+ *
+ * A page's cursor names its last entry as a key `<board>!<rank>!<id>` that sorts like the entries
+ * (richest first, then by id), so the next page starts strictly after that entry even when the
+ * board changed in between: an entry that moved up is not repeated, one that moved down is not skipped
+ * unless it moved above the cursor.
  */
 import type { Express } from "express";
 
 import type { Address } from "../../domain.ts";
-import { amountFromRank, prefixes } from "../../store/keys.ts";
+import type { LeaderboardEntry, LeaderboardRecord } from "../../ingest/leaderboard.ts";
+import { addressPart, keys, postPart, rankPart } from "../../store/keys.ts";
 import { get, sendRead, type AppDeps } from "../context.ts";
-import { keyRange, pageKeys, type Listing } from "../pagination.ts";
+import { keyRange, pageOf, type Listing } from "../pagination.ts";
+import type { Reader } from "../read.ts";
 import { leaderboardQuerySchema, parseInput } from "../schemas.ts";
 import { postViews, type PostView } from "./posts.ts";
 
@@ -24,46 +32,46 @@ export interface TopAuthorEntry {
   total: string;
 }
 
-export const topPostsListing = (asset: Address): Listing => ({ prefix: prefixes.topPosts(asset), tail: /^\d{78}!\d{20}$/, reverse: false });
-export const topAuthorsListing = (asset: Address): Listing => ({
-  prefix: prefixes.topAuthors(asset),
-  tail: /^\d{78}![0-9a-f]{40}$/,
-  reverse: false,
-});
+interface Board {
+  listing: Listing;
+  record: string;
+  /** The entry's cursor key. */
+  keyOf: (entry: LeaderboardEntry) => string;
+}
 
-/** [rank, last part] of a leaderboard key `l?!<asset>!<rank>!<id>`. */
-const rankAndId = (key: string): [bigint, string] => {
-  const [, , rank, id] = key.split("!");
-  return [amountFromRank(rank), id];
+const postsBoard = (asset: Address): Board => {
+  const prefix = `${keys.topPosts(asset)}!`;
+  return { record: keys.topPosts(asset), listing: { prefix, tail: /^\d{78}!\d{20}$/, reverse: false }, keyOf: ([id, total]) => `${prefix}${rankPart(BigInt(total))}!${postPart(BigInt(id))}` };
+};
+
+const authorsBoard = (asset: Address): Board => {
+  const prefix = `${keys.topAuthors(asset)}!`;
+  return { record: keys.topAuthors(asset), listing: { prefix, tail: /^\d{78}![0-9a-f]{40}$/, reverse: false }, keyOf: ([id, total]) => `${prefix}${rankPart(BigInt(total))}!${addressPart(id)}` };
 };
 
 export function registerLeaderboardRoutes(app: Express, deps: AppDeps): void {
   const query = leaderboardQuerySchema(deps.config.maxPageSize);
 
-  get(app, "/v1/leaderboards/posts", async (req, res) => {
-    const { asset, ...page } = parseInput(query, req.query, "query");
-    const listing = topPostsListing(asset);
-    const range = keyRange(listing, page);
-    await sendRead(deps, res, async (reader) => {
-      const found = await pageKeys(reader, listing, range);
-      const ranked = found.keys.map(rankAndId);
-      const views = new Map((await postViews(reader, ranked.map(([, id]) => BigInt(id).toString()))).map((view) => [view.id, view]));
-      const data = ranked.map(([total, id]): TopPostEntry => {
-        const postId = BigInt(id).toString();
-        return { postId, asset, total: total.toString(), post: views.get(postId) ?? null };
+  /** One page of `board`'s entries, and the next page's cursor. */
+  function route(path: string, boardOf: (asset: Address) => Board, view: (entries: LeaderboardEntry[], asset: Address, reader: Reader) => Promise<unknown[]>) {
+    get(app, path, async (req, res) => {
+      const { asset, ...page } = parseInput(query, req.query, "query");
+      const board = boardOf(asset);
+      const range = keyRange(board.listing, page);
+      await sendRead(deps, res, async (reader) => {
+        const entries = (await reader.get<LeaderboardRecord>(board.record))?.entries ?? [];
+        const found = pageOf(entries, board.keyOf, range);
+        return { data: await view(found.items, asset, reader), next: found.next };
       });
-      return { data, next: found.next };
     });
+  }
+
+  route("/v1/leaderboards/posts", postsBoard, async (entries, asset, reader) => {
+    const views = new Map((await postViews(reader, entries.map(([id]) => id))).map((view) => [view.id, view]));
+    return entries.map(([postId, total]): TopPostEntry => ({ postId, asset, total, post: views.get(postId) ?? null }));
   });
 
-  get(app, "/v1/leaderboards/authors", async (req, res) => {
-    const { asset, ...page } = parseInput(query, req.query, "query");
-    const listing = topAuthorsListing(asset);
-    const range = keyRange(listing, page);
-    await sendRead(deps, res, async (reader) => {
-      const found = await pageKeys(reader, listing, range);
-      const data = found.keys.map(rankAndId).map(([total, id]): TopAuthorEntry => ({ address: `0x${id}`, asset, total: total.toString() }));
-      return { data, next: found.next };
-    });
-  });
+  route("/v1/leaderboards/authors", authorsBoard, async (entries, asset) =>
+    entries.map(([address, total]): TopAuthorEntry => ({ address: address as Address, asset, total })),
+  );
 }
