@@ -12,7 +12,7 @@ import type { PublicClient } from "viem";
 import type { AnchorDataSource, Cursor, Hex, IndexedBlock, ProtocolEvent } from "../domain.ts";
 import { DeepReorgError, NonRetryableError, RetryableError } from "../errors.ts";
 import { resolveAnchors, type AnchorContext } from "../ingest/anchors.ts";
-import { createIngestor, ingestBlocks, readCursor, revertTo, storedBlockHash, type BlockRecord } from "../ingest/apply.ts";
+import { createIngestor, readCursor, storedBlockHash, type BlockRecord } from "../ingest/apply.ts";
 import { keys } from "../store/keys.ts";
 import type { LevelStore } from "../store/level-store.ts";
 import { decodeLogs } from "./decode.ts";
@@ -73,6 +73,8 @@ const FAILURES_BEFORE_NOT_READY = 3;
 
 export function createFollower({ client, store, logger, config, hooks = {}, anchorData }: FollowerDeps): Follower {
   const controller = new AbortController();
+  /** Every write to the index goes through it, so its record cache stays true. */
+  const ingestor = createIngestor(store, config.reorgWindow);
   let chunk = config.chunkBlocks;
   let running: Promise<void> | undefined;
   let checkedHead = false;
@@ -127,7 +129,7 @@ export function createFollower({ client, store, logger, config, hooks = {}, anch
       const stored = record?.hash ?? known;
       if (stored === undefined) break;
       if (onChain !== undefined && onChain.hash === stored) {
-        const depth = await revertTo(store, { number: n, hash: stored });
+        const depth = await ingestor.revert({ number: n, hash: stored });
         if (depth === 0) return 0;
         state.cursor = { number: n, hash: stored };
         state.lastReorgDepth = depth;
@@ -204,7 +206,6 @@ export function createFollower({ client, store, logger, config, hooks = {}, anch
    * projected and written; every batch is still atomic with its cursor, and they land in order.
    */
   async function backfill(from: number, target: number): Promise<void> {
-    const ingestor = createIngestor(store, config.reorgWindow);
     let pending = fetchChunk(from, target);
     try {
       for (;;) {
@@ -240,9 +241,10 @@ export function createFollower({ client, store, logger, config, hooks = {}, anch
     const logs = await client.getLogs({ address: config.address, blockHash: block.hash });
     const events = decodeLogs(logs, block.timestamp);
     await resolveAnchors(events, anchors);
-    const result = await ingestBlocks(store, [block], events, config.reorgWindow, state.chainHead ?? undefined);
+    const batch = await ingestor.submit([block], events, state.chainHead ?? undefined);
+    await batch?.written;
     if (events.length > 0) logger.debug({ block: number, events: events.length }, "ingested block");
-    commit(result);
+    commit(batch);
     return true;
   }
 

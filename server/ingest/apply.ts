@@ -38,34 +38,64 @@ export interface Ingestor {
    * blocks that leave the window behind the cursor are pruned in the same batch.
    *
    * Resolves as soon as the batch is handed to LevelDB, so the caller can fetch and project the
-   * next range while this one is written; the next batch reads this one's values from memory.
+   * next range while this one is written; the next batch reads this one's records from memory.
    */
   submit(blocks: readonly IndexedBlock[], events: readonly ProtocolEvent[], chainHead?: number): Promise<SubmittedBatch | undefined>;
   /** Waits until every submitted batch is durable. */
   flush(): Promise<void>;
+  /** Undoes every block above `ancestor` (see revertTo), after the batches in flight. */
+  revert(ancestor: Cursor): Promise<number>;
 }
 
-export function createIngestor(store: LevelStore, reorgWindow: number): Ingestor {
-  /** The last submitted batch: its values (the overlay) and its cursor, until the next one. */
-  let last: { writes: ReadonlyMap<string, unknown>; cursor: Cursor; written: Promise<void> } | undefined;
+/** Marks a record the cache knows not to exist. */
+const ABSENT = Symbol("absent");
+/** Records the ingestor keeps in memory by default (see createIngestor). */
+export const DEFAULT_RECORD_CACHE = 100_000;
 
-  async function read(wanted: string[]): Promise<Map<string, unknown>> {
+/**
+ * The only writer of indexed data. It keeps the records it last read or wrote (accounts, post
+ * counters, leaderboards, ...) in memory, up to `cacheRecords` of them, the oldest dropped first:
+ * the store holds what they say once their batch is durable, so a dropped record is read again.
+ * Records the projection knows to be absent (a new post's counters) are cached as absent, so a
+ * tip of a new post reads nothing from LevelDB. The cache is emptied whenever the store could
+ * hold something else: a failed batch or projection, and a revert.
+ */
+export function createIngestor(store: LevelStore, reorgWindow: number, cacheRecords: number = DEFAULT_RECORD_CACHE): Ingestor {
+  /** The last submitted batch: its cursor, until it is durable and the next one is submitted. */
+  let last: { cursor: Cursor; written: Promise<void> } | undefined;
+  const cache = new Map<string, unknown>();
+
+  async function read(wanted: Iterable<string>): Promise<Map<string, unknown>> {
     const state = new Map<string, unknown>();
     const missing: string[] = [];
     for (const key of wanted) {
-      if (last?.writes.has(key)) {
-        const value = last.writes.get(key);
-        state.set(key, value === DELETED ? undefined : value);
-      } else {
-        missing.push(key);
-      }
+      const hit = cache.get(key);
+      if (hit === undefined) missing.push(key);
+      else state.set(key, hit === ABSENT ? undefined : hit);
     }
+    if (missing.length === 0) return state;
     const values = await store.getMany(missing);
-    missing.forEach((key, i) => state.set(key, values[i]));
+    for (let i = 0; i < missing.length; i++) {
+      state.set(missing[i], values[i]);
+      cache.set(missing[i], values[i] ?? ABSENT);
+    }
     return state;
   }
 
-  return {
+  /** After a batch is handed to LevelDB: its records are the newest; the oldest others go. */
+  function remember(writes: ReadonlyMap<string, unknown>, absent: readonly string[]): void {
+    for (const [key, value] of writes) {
+      cache.delete(key);
+      cache.set(key, value === DELETED ? ABSENT : value);
+    }
+    for (const key of absent) if (!writes.has(key)) cache.set(key, ABSENT);
+    for (const key of cache.keys()) {
+      if (cache.size <= cacheRecords || writes.has(key)) break;
+      cache.delete(key);
+    }
+  }
+
+  const ingestor: Ingestor = {
     async submit(blocks, events, chainHead) {
       const previous = last?.cursor ?? (await readCursor(store));
       const after = previous?.number ?? -1;
@@ -77,7 +107,16 @@ export function createIngestor(store: LevelStore, reorgWindow: number): Ingestor
       const undoFrom = Math.max(chainHead ?? cursor.number, cursor.number) - reorgWindow + 1;
       const pruneBelow = cursor.number - reorgWindow + 1;
 
-      const { writes, undo } = project(applied, await read([...keysToRead(applied)]), undoFrom);
+      let projection;
+      try {
+        projection = project(applied, await read(keysToRead(applied)), undoFrom);
+      } catch (error) {
+        // The projection changes cached records in place: let the batch in flight land, then forget them.
+        await last?.written.catch(() => {});
+        cache.clear();
+        throw error;
+      }
+      const { writes, created, absent, undo } = projection;
 
       const ops: BatchOp[] = [];
       for (const block of fresh) {
@@ -96,15 +135,28 @@ export function createIngestor(store: LevelStore, reorgWindow: number): Ingestor
       ops.push({ type: "put", key: keys.cursor, value: cursor });
       // One batch at a time, in order; writeMap serializes the values before it returns.
       await last?.written;
-      const written = store.writeMap(writes, DELETED, ops);
-      last = { writes, cursor, written };
+      const written = store.writeMap(writes, DELETED, ops, created);
+      const batch = { cursor, written };
+      last = batch;
+      remember(writes, absent);
+      written.catch(() => {
+        // Nothing of it landed: forget it, and what the cache says it wrote.
+        if (last === batch) last = undefined;
+        cache.clear();
+      });
       return { events: applied, cursor, written };
     },
     async flush() {
       await last?.written;
       last = undefined;
     },
+    async revert(ancestor) {
+      await ingestor.flush();
+      cache.clear();
+      return revertTo(store, ancestor);
+    },
   };
+  return ingestor;
 }
 
 /** Submits one range and waits until it is durable (see Ingestor.submit). */

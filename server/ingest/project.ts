@@ -35,8 +35,16 @@ export type Value = unknown;
 export type UndoEntry = [key: string, previous: Value | null];
 
 export interface Projection {
-  /** The final value of every key the events change (DELETED = remove). */
+  /** The final value of every record the events change (DELETED = remove). */
   writes: Map<string, Value | typeof DELETED>;
+  /**
+   * Keys the events create (posts, tips, index entries: fresh ids and chain positions, never read
+   * back by the projection), each followed by its value already serialized as JSON:
+   * [key, json, key, json, ...]. Serialized once, here, they skip the record maps entirely.
+   */
+  created: string[];
+  /** Records known not to exist after these events unless `writes` has them (a new post's stats). */
+  absent: string[];
   /** Per block (number) that asked for undo: how to restore every key it changed. */
   undo: Map<number, UndoEntry[]>;
 }
@@ -94,13 +102,15 @@ export function project(events: readonly ProtocolEvent[], state: ReadonlyMap<str
     working.startBlock(block, block >= undoFrom);
     apply(working, event);
   }
-  return { writes: working.writes, undo: working.undo };
+  return { writes: working.writes, created: working.created, absent: working.absent, undo: working.undo };
 }
 
 const clone = <T>(value: T): T => (typeof value === "object" && value !== null ? structuredClone(value) : value);
 
 class Working {
   readonly writes = new Map<string, Value | typeof DELETED>();
+  readonly created: string[] = [];
+  readonly absent: string[] = [];
   readonly undo = new Map<number, UndoEntry[]>();
   #blockUndo: Set<string> | undefined;
   #blockEntries: UndoEntry[] | undefined;
@@ -119,21 +129,26 @@ class Working {
     if (this.#blockEntries !== undefined) this.undo.set(block, this.#blockEntries);
   }
 
+  /** The value of `key` before this range changed it (undefined = absent). */
+  #stored(key: string): Value | undefined {
+    const value = this.state.get(key);
+    if (value === undefined && !this.state.has(key)) throw new Error(`projection read ${key} without prefetching it (keysToRead is incomplete)`);
+    return value;
+  }
+
   #current(key: string): Value | undefined {
-    if (this.writes.has(key)) {
-      const value = this.writes.get(key);
-      return value === DELETED ? undefined : value;
-    }
-    if (!this.state.has(key)) throw new Error(`projection read ${key} without prefetching it (keysToRead is incomplete)`);
-    return this.state.get(key);
+    const written = this.writes.get(key);
+    if (written === undefined) return this.#stored(key);
+    return written === DELETED ? undefined : written;
   }
 
   /** The record at `key` (or a new one from `empty`), to be changed in place. */
   record<T extends object>(key: string, empty: () => T): T {
-    const current = this.#current(key) as T | undefined;
-    if (this.#needsUndo(key)) this.#remember(key, current === undefined ? null : clone(current));
+    const written = this.writes.get(key);
+    const current = (written === undefined ? this.#stored(key) : written === DELETED ? undefined : written) as T | undefined;
+    if (this.#blockUndo !== undefined && !this.#blockUndo.has(key)) this.#remember(key, current === undefined ? null : clone(current));
     if (current !== undefined) {
-      if (!this.writes.has(key)) this.writes.set(key, current);
+      if (written === undefined) this.writes.set(key, current);
       return current;
     }
     const record = empty();
@@ -149,7 +164,12 @@ class Working {
   /** Writes a key that cannot exist yet (a fresh id or chain position). */
   create(key: string, value: Value): void {
     if (this.#needsUndo(key)) this.#remember(key, null);
-    this.writes.set(key, value);
+    this.created.push(key, JSON.stringify(value));
+  }
+
+  /** `key` (a record) does not exist unless these events write it. */
+  knownAbsent(key: string): void {
+    this.absent.push(key);
   }
 
   /** Deletes a record key (its previous value is remembered for undo). */
@@ -190,6 +210,7 @@ function apply(w: Working, event: ProtocolEvent): void {
       };
       // No stats record yet: readers treat a missing one as empty (one write less per post).
       w.create(keys.post(event.postId), post);
+      w.knownAbsent(keys.postStats(event.postId));
       w.create(keys.authorPost(event.author, event.postId), "");
       w.record(keys.account(event.author), emptyAccount).posts += 1;
       if (event.parentId !== 0n) {
@@ -313,6 +334,7 @@ function applyAnchored(w: Working, event: ProtocolEvent & { kind: "Anchored" }, 
         continue;
       }
       w.create(keys.post(postId), post);
+      w.knownAbsent(keys.postStats(postId));
       w.create(keys.authorPost(signed.author, postId), "");
       w.record(keys.account(signed.author), emptyAccount).posts += 1;
       if (isReply(signed.parentId, postId)) {

@@ -25,6 +25,9 @@ export type BatchOp = { type: "put"; key: string; value: unknown } | { type: "de
 
 const NO_VALUES: ReadonlyMap<string, unknown> = new Map();
 const NO_DELETIONS = Symbol("none");
+const NO_ENCODED: readonly string[] = [];
+/** For values already serialized as JSON: stored as they are (the json encoding writes the same bytes). */
+const AS_TEXT = { valueEncoding: "utf8" } as const;
 
 export class LevelStore {
   readonly location: string;
@@ -55,11 +58,13 @@ export class LevelStore {
   }
 
   /**
-   * Writes a map of final values (`deleted` marks removals) and then `ops`, atomically. Values are
-   * serialized before this returns, so callers may change the objects once it has been called.
+   * Writes `encoded` (pairs of key and value already serialized as JSON: [key, json, ...]), a map
+   * of final values (`deleted` marks removals) and then `ops`, atomically. Values are serialized
+   * before this returns, so callers may change the objects once it has been called.
    */
-  writeMap(values: ReadonlyMap<string, unknown>, deleted: symbol, ops: Iterable<BatchOp>): Promise<void> {
+  writeMap(values: ReadonlyMap<string, unknown>, deleted: symbol, ops: Iterable<BatchOp>, encoded: readonly string[] = NO_ENCODED): Promise<void> {
     const batch = this.#db.batch();
+    for (let i = 0; i < encoded.length; i += 2) batch.put(encoded[i], encoded[i + 1], AS_TEXT);
     for (const [key, value] of values) {
       if (value === deleted) batch.del(key);
       else batch.put(key, value);
