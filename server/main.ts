@@ -59,7 +59,7 @@ export async function startServer(config: Config, logger: Logger, options: { anc
     throw new NonRetryableError(`${config.DEPLOYMENT_FILE} is for chain ${expectedChainId}, but ${config.CHAIN_RPC_URL} is chain ${chainId}`);
   }
 
-  const store = await LevelStore.open(config.DATA_DIR);
+  const store = await LevelStore.open(config.DATA_DIR, { writeBufferMB: config.LEVELDB_WRITE_BUFFER_MB });
   const relayer = await openRelayer(config, logger, client, chainId, getAddress(contracts.PennyPost));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -72,6 +72,7 @@ export async function startServer(config: Config, logger: Logger, options: { anc
     config: {
       address: contracts.PennyPost, startBlock, confirmations: config.CONFIRMATIONS, reorgWindow: config.REORG_WINDOW,
       chunkBlocks: config.BACKFILL_CHUNK_BLOCKS, maxChunkBlocks: config.BACKFILL_MAX_CHUNK_BLOCKS, pollIntervalMs: config.POLL_INTERVAL_MS,
+      cacheRecords: config.INDEX_CACHE_RECORDS,
     },
     hooks: {
       onCommit(events) {

@@ -27,6 +27,8 @@ export interface FollowerConfig {
   chunkBlocks: number;
   maxChunkBlocks: number;
   pollIntervalMs: number;
+  /** Records the ingestor keeps in memory (see createIngestor); default DEFAULT_RECORD_CACHE. */
+  cacheRecords?: number;
 }
 
 export interface FollowerHooks {
@@ -74,7 +76,7 @@ const FAILURES_BEFORE_NOT_READY = 3;
 export function createFollower({ client, store, logger, config, hooks = {}, anchorData }: FollowerDeps): Follower {
   const controller = new AbortController();
   /** Every write to the index goes through it, so its record cache stays true. */
-  const ingestor = createIngestor(store, config.reorgWindow);
+  const ingestor = createIngestor(store, config.reorgWindow, config.cacheRecords);
   let chunk = config.chunkBlocks;
   let running: Promise<void> | undefined;
   let checkedHead = false;

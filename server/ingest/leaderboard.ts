@@ -31,26 +31,62 @@ const ranksBefore = (total: bigint, id: string, otherTotal: bigint, otherId: str
   total > otherTotal || (total === otherTotal && compareIds(id, otherId) < 0);
 
 /**
+ * A board's totals as bigints and its ids as a set, kept beside the record object the projection
+ * changes in place (records come and go with the ingestor's cache; a copy made for undo has none).
+ */
+interface Parsed {
+  totals: bigint[];
+  ids: Set<string>;
+}
+const parsed = new WeakMap<LeaderboardRecord, Parsed>();
+
+function parsedOf(board: LeaderboardRecord): Parsed {
+  let found = parsed.get(board);
+  if (found === undefined || found.totals.length !== board.entries.length) {
+    found = { totals: board.entries.map(([, total]) => BigInt(total)), ids: new Set(board.entries.map(([id]) => id)) };
+    parsed.set(board, found);
+  }
+  return found;
+}
+
+/**
  * `id`'s total is now `total` (never less than before): moves it to its place, or leaves the board
  * as it is when `total` does not reach it. Zero totals are not ranked.
  */
 export function offer(board: LeaderboardRecord, id: string, total: bigint, size: number = LEADERBOARD_SIZE): void {
-  const { entries } = board;
   if (total === 0n) return;
-  if (entries.length >= size) {
-    const [lastId, lastTotal] = entries[entries.length - 1];
-    // Below the last entry: not on the board now, and (totals only grow) not on it before either.
-    if (!ranksBefore(total, id, BigInt(lastTotal), lastId)) return;
+  const { entries } = board;
+  const { totals, ids } = parsedOf(board);
+  let end = entries.length;
+  // Below the last entry of a full board: not on it now, and (totals only grow) not on it before either.
+  if (end >= size && !ranksBefore(total, id, totals[end - 1], entries[end - 1][0])) return;
+  if (ids.has(id)) {
+    // Its old place is at or after its new one: close the gap, then insert as if new.
+    for (let i = entries.findIndex(([entryId]) => entryId === id); i < end - 1; i++) {
+      entries[i] = entries[i + 1];
+      totals[i] = totals[i + 1];
+    }
+    end -= 1;
+  } else if (end >= size) {
+    ids.delete(entries[end - 1][0]);
+    end -= 1;
+  } else {
+    entries.push(entries[0]);
+    totals.push(0n);
   }
-  const at = entries.findIndex(([entryId]) => entryId === id);
-  if (at !== -1) entries.splice(at, 1);
+  // Its place among the first `end` entries, then those after it move one down.
   let low = 0;
-  let high = entries.length;
+  let high = end;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (ranksBefore(BigInt(entries[middle][1]), entries[middle][0], total, id)) low = middle + 1;
+    if (ranksBefore(totals[middle], entries[middle][0], total, id)) low = middle + 1;
     else high = middle;
   }
-  entries.splice(low, 0, [id, total.toString()]);
-  if (entries.length > size) entries.length = size;
+  for (let i = end; i > low; i--) {
+    entries[i] = entries[i - 1];
+    totals[i] = totals[i - 1];
+  }
+  entries[low] = [id, total.toString()];
+  totals[low] = total;
+  ids.add(id);
 }
