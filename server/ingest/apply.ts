@@ -53,9 +53,10 @@ const ABSENT = Symbol("absent");
 export const DEFAULT_RECORD_CACHE = 100_000;
 
 /**
- * The only writer of indexed data. It keeps the records it last read or wrote (accounts, post
- * counters, leaderboards, ...) in memory, up to `cacheRecords` of them, the oldest dropped first:
- * the store holds what they say once their batch is durable, so a dropped record is read again.
+ * The only writer of indexed data. It keeps the records it read or wrote (accounts, post counters,
+ * leaderboards, ...) in memory, up to `cacheRecords` of them, the first cached dropped first but
+ * never one the batch just submitted wrote: every older batch is durable by then, so a dropped
+ * record is read again from the store as it was.
  * Records the projection knows to be absent (a new post's counters) are cached as absent, so a
  * tip of a new post reads nothing from LevelDB. The cache is emptied whenever the store could
  * hold something else: a failed batch or projection, and a revert.
@@ -82,16 +83,13 @@ export function createIngestor(store: LevelStore, reorgWindow: number, cacheReco
     return state;
   }
 
-  /** After a batch is handed to LevelDB: its records are the newest; the oldest others go. */
+  /** After a batch is handed to LevelDB: its records are cached; the first cached go first. */
   function remember(writes: ReadonlyMap<string, unknown>, absent: readonly string[]): void {
-    for (const [key, value] of writes) {
-      cache.delete(key);
-      cache.set(key, value === DELETED ? ABSENT : value);
-    }
+    for (const [key, value] of writes) cache.set(key, value === DELETED ? ABSENT : value);
     for (const key of absent) if (!writes.has(key)) cache.set(key, ABSENT);
     for (const key of cache.keys()) {
-      if (cache.size <= cacheRecords || writes.has(key)) break;
-      cache.delete(key);
+      if (cache.size <= cacheRecords) break;
+      if (!writes.has(key)) cache.delete(key);
     }
   }
 

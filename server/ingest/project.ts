@@ -105,6 +105,8 @@ export function project(events: readonly ProtocolEvent[], state: ReadonlyMap<str
   return { writes: working.writes, created: working.created, absent: working.absent, undo: working.undo };
 }
 
+const EMPTY_JSON = JSON.stringify("");
+
 const clone = <T>(value: T): T => (typeof value === "object" && value !== null ? structuredClone(value) : value);
 
 class Working {
@@ -167,6 +169,12 @@ class Working {
     this.created.push(key, JSON.stringify(value));
   }
 
+  /** Writes an index key (its value is the empty string). */
+  createIndex(key: string): void {
+    if (this.#needsUndo(key)) this.#remember(key, null);
+    this.created.push(key, EMPTY_JSON);
+  }
+
   /** `key` (a record) does not exist unless these events write it. */
   knownAbsent(key: string): void {
     this.absent.push(key);
@@ -197,24 +205,27 @@ function add(amounts: Amounts, asset: string, delta: bigint): bigint {
   return sum;
 }
 
+/** Where an event is on the chain, as records store it. */
+const where = (event: ProtocolEvent) => ({ block: Number(event.blockNumber), logIndex: event.logIndex, txHash: event.txHash, timestamp: event.timestamp });
+
 function apply(w: Working, event: ProtocolEvent): void {
   const totals = w.record<TotalsRecord>(keys.totals, emptyTotals);
   totals.events += 1;
-  const where = { block: Number(event.blockNumber), logIndex: event.logIndex, txHash: event.txHash, timestamp: event.timestamp };
 
   switch (event.kind) {
     case "Posted": {
       const post: PostRecord = {
         id: event.postId.toString(), author: event.author, parentId: event.parentId.toString(),
-        fee: event.fee.toString(), content: event.content, mode: event.relayer === undefined ? "direct" : "batched", ...where,
+        fee: event.fee.toString(), content: event.content, mode: event.relayer === undefined ? "direct" : "batched",
+        block: Number(event.blockNumber), logIndex: event.logIndex, txHash: event.txHash, timestamp: event.timestamp,
       };
       // No stats record yet: readers treat a missing one as empty (one write less per post).
       w.create(keys.post(event.postId), post);
       w.knownAbsent(keys.postStats(event.postId));
-      w.create(keys.authorPost(event.author, event.postId), "");
+      w.createIndex(keys.authorPost(event.author, event.postId));
       w.record(keys.account(event.author), emptyAccount).posts += 1;
       if (event.parentId !== 0n) {
-        w.create(keys.reply(event.parentId, event.postId), "");
+        w.createIndex(keys.reply(event.parentId, event.postId));
         w.record(keys.postStats(event.parentId), emptyPostStats).replies += 1;
         totals.replies += 1;
       }
@@ -231,7 +242,8 @@ function apply(w: Working, event: ProtocolEvent): void {
       const share = event.amount - event.fee;
       const tip: TipRecord = {
         postId: event.postId.toString(), tipper: event.tipper, author: event.author, asset: event.asset,
-        amount: event.amount.toString(), fee: event.fee.toString(), mode: event.mode ?? "direct", ...where,
+        amount: event.amount.toString(), fee: event.fee.toString(), mode: event.mode ?? "direct",
+        block: Number(event.blockNumber), logIndex: event.logIndex, txHash: event.txHash, timestamp: event.timestamp,
       };
       w.create(keys.postTip(event.postId, position), tip);
 
@@ -254,7 +266,7 @@ function apply(w: Working, event: ProtocolEvent): void {
       return;
     }
     case "Withdrawn": {
-      const record: WithdrawalRecord = { account: event.account, asset: event.asset, to: event.to, amount: event.amount.toString(), fees: false, ...where };
+      const record: WithdrawalRecord = { account: event.account, asset: event.asset, to: event.to, amount: event.amount.toString(), fees: false, ...where(event) };
       w.create(keys.withdrawal(positionPart(event.blockNumber, event.logIndex)), record);
       const account = w.record<AccountRecord>(keys.account(event.account), emptyAccount);
       add(account.owed, event.asset, -event.amount);
@@ -263,7 +275,7 @@ function apply(w: Working, event: ProtocolEvent): void {
       return;
     }
     case "FeesWithdrawn": {
-      const record: WithdrawalRecord = { account: event.treasury, asset: event.asset, to: event.treasury, amount: event.amount.toString(), fees: true, ...where };
+      const record: WithdrawalRecord = { account: event.treasury, asset: event.asset, to: event.treasury, amount: event.amount.toString(), fees: true, ...where(event) };
       w.create(keys.withdrawal(positionPart(event.blockNumber, event.logIndex)), record);
       add(w.record(keys.protocol, emptyProtocol).feesOwed, event.asset, -event.amount);
       totals.withdrawals += 1;
@@ -335,10 +347,10 @@ function applyAnchored(w: Working, event: ProtocolEvent & { kind: "Anchored" }, 
       }
       w.create(keys.post(postId), post);
       w.knownAbsent(keys.postStats(postId));
-      w.create(keys.authorPost(signed.author, postId), "");
+      w.createIndex(keys.authorPost(signed.author, postId));
       w.record(keys.account(signed.author), emptyAccount).posts += 1;
       if (isReply(signed.parentId, postId)) {
-        w.create(keys.reply(signed.parentId, postId), "");
+        w.createIndex(keys.reply(signed.parentId, postId));
         w.record(keys.postStats(signed.parentId), emptyPostStats).replies += 1;
         totals.replies += 1;
       }
