@@ -37,6 +37,23 @@ export const addressPart = (address: string): string => (address.startsWith("0x"
 export const rankPart = (amount: bigint): string => pad(amount >= MAX_UINT256 ? 0n : MAX_UINT256 - amount, 78);
 export const amountFromRank = (rank: string): bigint => MAX_UINT256 - BigInt(rank);
 
+/**
+ * Memoizes a key builder of the hot path: the same key string object comes back for the same
+ * input, so it is built and hashed (by the Maps and Sets it goes through) once, not at every use.
+ */
+function memo<A>(build: (input: A) => string, limit = 200_000): (input: A) => string {
+  const made = new Map<A, string>();
+  return (input) => {
+    let key = made.get(input);
+    if (key === undefined) {
+      if (made.size >= limit) made.clear();
+      key = build(input);
+      made.set(input, key);
+    }
+    return key;
+  };
+}
+
 export const keys = {
   cursor: "meta!cursor",
   protocol: "meta!protocol",
@@ -45,14 +62,14 @@ export const keys = {
   block: (block: bigint | number) => `b!${blockPart(block)}`,
   undo: (block: bigint | number) => `u!${blockPart(block)}`,
   post: (postId: bigint | number) => `p!${postPart(postId)}`,
-  postStats: (postId: bigint | number) => `ps!${postPart(postId)}`,
+  postStats: memo((postId: bigint | number) => `ps!${postPart(postId)}`),
   reply: (parentId: bigint | number, postId: bigint | number) => `r!${postPart(parentId)}!${postPart(postId)}`,
   authorPost: (author: string, postId: bigint | number) => `ap!${addressPart(author)}!${postPart(postId)}`,
   postTip: (postId: bigint | number, position: string) => `pt!${postPart(postId)}!${position}`,
   withdrawal: (position: string) => `w!${position}`,
-  account: (account: string) => `a!${addressPart(account)}`,
-  topPosts: (asset: string) => `tp!${addressPart(asset)}`,
-  topAuthors: (asset: string) => `ta!${addressPart(asset)}`,
+  account: memo((account: string) => `a!${addressPart(account)}`),
+  topPosts: memo((asset: string) => `tp!${addressPart(asset)}`, 1_000),
+  topAuthors: memo((asset: string) => `ta!${addressPart(asset)}`, 1_000),
   batch: (batchId: bigint | number) => `ab!${postPart(batchId)}`,
   hiddenPost: (postId: bigint | number) => `px!${postPart(postId)}`,
   session: (account: string, key: string) => `sk!${addressPart(account)}!${addressPart(key)}`,
