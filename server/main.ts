@@ -72,7 +72,7 @@ export async function startServer(config: Config, logger: Logger, options: { anc
     config: {
       address: contracts.PennyPost, startBlock, confirmations: config.CONFIRMATIONS, reorgWindow: config.REORG_WINDOW,
       chunkBlocks: config.BACKFILL_CHUNK_BLOCKS, maxChunkBlocks: config.BACKFILL_MAX_CHUNK_BLOCKS, pollIntervalMs: config.POLL_INTERVAL_MS,
-      cacheRecords: config.INDEX_CACHE_RECORDS,
+      cacheRecords: config.INDEX_CACHE_RECORDS, batchEvents: config.BACKFILL_BATCH_EVENTS,
     },
     hooks: {
       onCommit(events) {

@@ -98,11 +98,6 @@ async function benchPipeline() {
   // making it is the load generator's work, not the indexer's.
   const ranges: ReturnType<typeof syntheticBlocks>[] = [];
   for (let first = 1; first <= totalBlocks; first += BLOCKS_PER_BATCH) ranges.push(syntheticBlocks(first, Math.min(BLOCKS_PER_BATCH, totalBlocks - first + 1)));
-  const { threadCpu, diff } = await import("./_threads.ts");
-  const inspector = await import("node:inspector/promises");
-  const session = new inspector.Session();
-  if (process.env.PROF) { session.connect(); await session.post("Profiler.enable"); await session.post("Profiler.start"); }
-  const th = threadCpu();
   const cpu = process.cpuUsage();
   const started = performance.now();
   let events = 0;
@@ -113,8 +108,6 @@ async function benchPipeline() {
   await ingestor.flush();
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  console.log(diff(th, threadCpu()));
-  if (process.env.PROF) { const { profile } = await session.post("Profiler.stop"); (await import("node:fs")).writeFileSync(process.env.PROF, JSON.stringify(profile)); }
   await store.close();
   await rm(dir, { recursive: true, force: true });
   return { events, seconds, eventsPerSecond: Math.round(events / seconds), cpuSeconds: (used.user + used.system) / 1e6, batchEvents: LOGS_PER_BLOCK * BLOCKS_PER_BATCH };

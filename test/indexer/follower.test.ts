@@ -64,6 +64,9 @@ describe("follower (Hardhat network)", () => {
     const chunked = await freshDump(client, pennyPost.address, { reorgWindow: 4, chunkBlocks: 3 });
     const perBlock = await freshDump(client, pennyPost.address, { reorgWindow: 4, chunkBlocks: 1, maxChunkBlocks: 1 });
     assert.deepEqual(chunked, perBlock);
+    // Whole chunks written in batches of one event's blocks: the same index again.
+    const split = await freshDump(client, pennyPost.address, { reorgWindow: 4, chunkBlocks: 64, batchEvents: 1 });
+    assert.deepEqual(split, perBlock);
   });
 
   it("indexes through hardhat_mine's reserved blocks, whose parentHash is zero, without getting stuck", async () => {
