@@ -34,7 +34,9 @@ export async function startAnvil(args: string[] = []): Promise<Anvil> {
   const port = await freePort();
   const child: ChildProcess = spawn("node_modules/.bin/anvil", ["--host", "127.0.0.1", "--port", String(port), "--silent", ...args], { stdio: "ignore" });
   const url = `http://127.0.0.1:${port}`;
-  const client = createPublicClient({ chain: foundry, transport: http(url, { retryCount: 0 }) }) as PublicClient;
+  // A local node answers in milliseconds: poll like it (viem's default is 4 s, which a receipt that
+  // is not there at the first look then waits for).
+  const client = createPublicClient({ chain: foundry, transport: http(url, { retryCount: 0 }), pollingInterval: 50 }) as PublicClient;
   for (let i = 0; ; i++) {
     try {
       await client.getChainId();
@@ -49,7 +51,7 @@ export async function startAnvil(args: string[] = []): Promise<Anvil> {
     url,
     client,
     accounts,
-    wallet: (i) => createWalletClient({ account: accounts[i], chain: foundry, transport: http(url) }),
+    wallet: (i) => createWalletClient({ account: accounts[i], chain: foundry, transport: http(url), pollingInterval: 50 }),
     rpc: (method, params = []) => client.request({ method: method as never, params: params as never }),
     // SIGTERM: node_modules/.bin/anvil is a Node wrapper that forwards SIGTERM to the anvil
     // binary, but cannot forward SIGKILL (that would leave the real anvil running).
