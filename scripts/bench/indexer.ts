@@ -162,17 +162,21 @@ async function runAutocannon(url: string, seconds: number): Promise<autocannon.R
 
 async function benchApi(anvil: Anvil, pennyPost: Hex) {
   const dataDir = await mkdtemp(path.join(tmpdir(), "pennypost-bench-api-"));
-  const server = spawn(process.execPath, ["server/main.ts"], {
+  const server = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "server/main.ts"], {
     env: { ...process.env, CHAIN_RPC_URL: anvil.url, PENNYPOST_ADDRESS: pennyPost, START_BLOCK: "0", DATA_DIR: dataDir, HTTP_PORT: "0", LOG_LEVEL: "info", RATE_LIMIT_PER_MINUTE: "10000000" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise<string>((resolve) => {
     let text = "";
-    server.stdout.on("data", (chunk: Buffer) => {
+    const read = (chunk: Buffer) => {
       text += chunk.toString();
       const match = /"url":"(http:[^"]+)"/.exec(text);
-      if (match) resolve(match[1]);
-    });
+      if (match === null) return;
+      resolve(match[1]);
+      server.stdout.off("data", read);
+      server.stdout.resume(); // keep draining the server's log
+    };
+    server.stdout.on("data", read);
   });
   while (!(await fetch(`${url}/ready`)).ok) await new Promise((resolve) => setTimeout(resolve, 100));
   let producing = true;
@@ -191,13 +195,20 @@ async function benchApi(anvil: Anvil, pennyPost: Hex) {
   const result = await runAutocannon(`${url}/v1/posts?limit=20`, API_SECONDS);
   producing = false;
   await producer;
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const gauge = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(metrics)?.[1] ?? Number.NaN);
+  const eventLoopDelayMs = {
+    p50: Math.round(gauge("nodejs_eventloop_lag_p50_seconds") * 1e4) / 10,
+    p99: Math.round(gauge("nodejs_eventloop_lag_p99_seconds") * 1e4) / 10,
+    max: Math.round(gauge("nodejs_eventloop_lag_max_seconds") * 1e4) / 10,
+  };
   server.kill("SIGTERM");
   await new Promise((resolve) => server.once("exit", resolve));
   await rm(dataDir, { recursive: true, force: true });
   return {
     targetRate: API_RATE, seconds: API_SECONDS, requests: result.requests.total, requestsPerSecond: Math.round(result.requests.average),
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
-    non2xx: result.non2xx, errors: result.errors, postsIngestedDuringLoad: produced,
+    non2xx: result.non2xx, errors: result.errors, postsIngestedDuringLoad: produced, serverEventLoopDelayMs: eventLoopDelayMs,
   };
 }
 
@@ -212,7 +223,7 @@ try {
   const backfill = await benchBackfill(anvil, pennyPost);
   console.log(`B. backfill from anvil: ${backfill.events} events in ${backfill.seconds.toFixed(2)} s = ${backfill.eventsPerSecond} events/s`);
   const api = await benchApi(anvil, pennyPost);
-  console.log(`C. GET /v1/posts at ${api.targetRate}/s for ${api.seconds} s while ingesting: ${api.requestsPerSecond} req/s, p50 ${api.latencyMs.p50} ms, p99 ${api.latencyMs.p99} ms, non-2xx ${api.non2xx}, errors ${api.errors}`);
+  console.log(`C. GET /v1/posts at ${api.targetRate}/s for ${api.seconds} s while ingesting: ${api.requestsPerSecond} req/s, p50 ${api.latencyMs.p50} ms, p99 ${api.latencyMs.p99} ms, non-2xx ${api.non2xx}, errors ${api.errors}; server event-loop delay p99 ${api.serverEventLoopDelayMs.p99} ms, max ${api.serverEventLoopDelayMs.max} ms`);
   const environment = { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   await mkdir(OUT, { recursive: true });
   await writeFile(path.join(OUT, "indexer.json"), `${JSON.stringify({ environment, pipeline, backfill, api }, null, 2)}\n`);
