@@ -24,6 +24,7 @@ import { NonRetryableError } from "./errors.ts";
 import { createIndexerMetrics } from "./metrics.ts";
 import { Relayer } from "./relayer/relayer.ts";
 import { LevelStore } from "./store/level-store.ts";
+import { checkSchema } from "./store/schema.ts";
 
 export interface RunningServer {
   url: string;
@@ -60,6 +61,10 @@ export async function startServer(config: Config, logger: Logger, options: { anc
   }
 
   const store = await LevelStore.open(config.DATA_DIR, { writeBufferMB: config.LEVELDB_WRITE_BUFFER_MB });
+  await checkSchema(store).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const relayer = await openRelayer(config, logger, client, chainId, getAddress(contracts.PennyPost));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

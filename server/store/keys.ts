@@ -6,6 +6,7 @@
  *   meta!origin                     {number, hash} of the first block to index: which chain this index is of
  *   meta!protocol                   fees, treasury, accepted tokens, paused (from admin events)
  *   meta!totals                     global counters
+ *   meta!schema                     the layout version of this index (schema.ts)
  *   b!<block>                       {hash, parentHash} of blocks inside the reorg window
  *   u!<block>                       undo records of that block: [[key, previous value | null], ...]
  *   p!<post>                        a post (immutable once written)
@@ -59,6 +60,7 @@ export const keys = {
   protocol: "meta!protocol",
   origin: "meta!origin",
   totals: "meta!totals",
+  schema: "meta!schema",
   block: (block: bigint | number) => `b!${blockPart(block)}`,
   undo: (block: bigint | number) => `u!${blockPart(block)}`,
   post: (postId: bigint | number) => `p!${postPart(postId)}`,

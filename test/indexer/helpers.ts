@@ -9,6 +9,7 @@ import type { PublicClient } from "viem";
 import { createFollower, type FollowerConfig } from "../../server/chain/follower.ts";
 import type { Hex } from "../../server/domain.ts";
 import { LevelStore } from "../../server/store/level-store.ts";
+import { checkSchema } from "../../server/store/schema.ts";
 
 export const silentLogger = pino({ level: "silent" });
 
@@ -31,9 +32,10 @@ export function followerConfig(address: Hex, overrides: Partial<FollowerConfig> 
   };
 }
 
-/** A follower over a fresh LevelDB directory. */
+/** A follower over a fresh LevelDB directory (marked with the layout version, as the server does). */
 export async function openIndexer(client: PublicClient, address: Hex, overrides: Partial<FollowerConfig> = {}, dir?: string) {
   const store = await LevelStore.open(dir ?? (await tempDir("index")));
+  await checkSchema(store);
   const follower = createFollower({ client, store, logger: silentLogger, config: followerConfig(address, overrides) });
   return { store, follower };
 }

@@ -1,0 +1,26 @@
+/**
+ * Which layout of keys and records (keys.ts) an index was written in. An index of another layout
+ * is refused at start-up with what to do, instead of being read wrong: the code reads only its own.
+ */
+import { NonRetryableError } from "../errors.ts";
+import { keys } from "./keys.ts";
+import type { LevelStore } from "./level-store.ts";
+
+/**
+ * 1: the first layout (leaderboards as an index of every tipped post and author).
+ * 2: leaderboards as one top-100 record per board and asset (tp!, ta!).
+ */
+export const SCHEMA_VERSION = 2;
+
+/** Marks an empty index with this layout; accepts an index of this layout; refuses any other. */
+export async function checkSchema(store: LevelStore): Promise<void> {
+  const [version, cursor] = await store.getMany<unknown>([keys.schema, keys.cursor]);
+  if (version === SCHEMA_VERSION) return;
+  if (version === undefined && cursor === undefined) {
+    await store.write([{ type: "put", key: keys.schema, value: SCHEMA_VERSION }]);
+    return;
+  }
+  throw new NonRetryableError(
+    `the index in ${store.location} was written in layout ${String(version ?? 1)} by another version of PennyPost; this one reads layout ${SCHEMA_VERSION}: delete ${store.location} to index the chain again`,
+  );
+}
