@@ -233,7 +233,12 @@ describe("relayer: POST /v1/actions to the chain (anvil, real server)", function
       let first: any;
       for (let i = 0; i < 100 && (first = await follow()).status !== "submitted"; i++) await new Promise((r) => setTimeout(r, 20));
       assert.equal(first.status, "submitted");
-      const original = await chain.anvil.client.getTransaction({ hash: first.txHash });
+      // "submitted" is written ahead of the send: the node may learn of the transaction a moment later.
+      let original;
+      for (let i = 0; i < 100 && original === undefined; i++) {
+        original = await chain.anvil.client.getTransaction({ hash: first.txHash }).catch(() => new Promise<undefined>((r) => setTimeout(r, 20)));
+      }
+      assert.ok(original !== undefined, `the node never saw ${first.txHash}`);
       await new Promise((r) => setTimeout(r, 2_500)); // past RELAYER_BUMP_AFTER_MS: replaced
       await chain.anvil.rpc("evm_mine", []);
       let done: any;
