@@ -41,6 +41,8 @@ export const amountFromRank = (rank: string): bigint => MAX_UINT256 - BigInt(ran
 /**
  * Memoizes a key builder of the hot path: the same key string object comes back for the same
  * input, so it is built and hashed (by the Maps and Sets it goes through) once, not at every use.
+ * Worth it for addresses (few, reused); not for post ids (a Map keyed by bigints cost more than
+ * building the key, measured).
  */
 function memo<A>(build: (input: A) => string, limit = 200_000): (input: A) => string {
   const made = new Map<A, string>();
@@ -64,7 +66,7 @@ export const keys = {
   block: (block: bigint | number) => `b!${blockPart(block)}`,
   undo: (block: bigint | number) => `u!${blockPart(block)}`,
   post: (postId: bigint | number) => `p!${postPart(postId)}`,
-  postStats: memo((postId: bigint | number) => `ps!${postPart(postId)}`),
+  postStats: (postId: bigint | number) => `ps!${postPart(postId)}`,
   reply: (parentId: bigint | number, postId: bigint | number) => `r!${postPart(parentId)}!${postPart(postId)}`,
   authorPost: (author: string, postId: bigint | number) => `ap!${addressPart(author)}!${postPart(postId)}`,
   postTip: (postId: bigint | number, position: string) => `pt!${postPart(postId)}!${position}`,
