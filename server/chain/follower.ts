@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import type { PublicClient } from "viem";
 
 import type { AnchorDataSource, Cursor, Hex, IndexedBlock, ProtocolEvent } from "../domain.ts";
+import { DEFAULT_BATCH_EVENTS } from "../config.ts";
 import { DeepReorgError, NonRetryableError, RetryableError } from "../errors.ts";
 import { resolveAnchors, type AnchorContext } from "../ingest/anchors.ts";
 import { createIngestor, readCursor, storedBlockHash, type BlockRecord } from "../ingest/apply.ts";
@@ -35,9 +36,6 @@ export interface FollowerConfig {
    */
   batchEvents?: number;
 }
-
-/** Measured by `npm run bench:indexer`: 2,000-event batches ingest faster than 1,000 or 5,000-10,000. */
-export const DEFAULT_BATCH_EVENTS = 2_000;
 
 /**
  * Splits a chunk (blocks ascending, events in chain order) into consecutive parts at block

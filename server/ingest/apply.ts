@@ -3,6 +3,7 @@
  * that holds the data, every derived key, the undo records and the cursor. There is no separate
  * checkpoint write, so a crash at any moment leaves the store at a batch boundary.
  */
+import { DEFAULT_RECORD_CACHE } from "../config.ts";
 import type { Cursor, Hex, IndexedBlock, ProtocolEvent } from "../domain.ts";
 import { keys } from "../store/keys.ts";
 import type { BatchOp, LevelStore } from "../store/level-store.ts";
@@ -49,8 +50,6 @@ export interface Ingestor {
 
 /** Marks a record the cache knows not to exist. */
 const ABSENT = Symbol("absent");
-/** Records the ingestor keeps in memory by default (see createIngestor). */
-export const DEFAULT_RECORD_CACHE = 100_000;
 
 /**
  * The only writer of indexed data. It keeps the records it read or wrote (accounts, post counters,

@@ -4,6 +4,7 @@
  */
 import { Level } from "level";
 
+import { DEFAULT_WRITE_BUFFER_MB } from "../config.ts";
 import { prefixRange } from "./keys.ts";
 
 export type Snapshot = ReturnType<Level<string, unknown>["snapshot"]>;
@@ -23,7 +24,6 @@ export interface RangeOptions extends ReadOptions {
 
 export type BatchOp = { type: "put"; key: string; value: unknown } | { type: "del"; key: string };
 
-export const DEFAULT_WRITE_BUFFER_MB = 32;
 const NO_VALUES: ReadonlyMap<string, unknown> = new Map();
 const NO_DELETIONS = Symbol("none");
 const NO_ENCODED: readonly string[] = [];
