@@ -9,7 +9,8 @@
  * entry that falls off the board can only come back through a tip of its own, which offers it again.
  *
  * Entries are ordered richest first, then by id ascending (numerically for post ids; addresses are
- * fixed-width lower-case hex, so string order is numeric order too): the order of their `rankKey`.
+ * fixed-width lower-case hex, so string order is numeric order too): the order of the cursor keys
+ * the API names them by (`<board>!<rankPart(total)>!<id>`, server/api/routes/leaderboards.ts).
  */
 /** How many entries a board keeps: one full page at the largest page size. */
 export const LEADERBOARD_SIZE = 100;

@@ -148,7 +148,7 @@ class Working {
   record<T extends object>(key: string, empty: () => T): T {
     const written = this.writes.get(key);
     const current = (written === undefined ? this.#stored(key) : written === DELETED ? undefined : written) as T | undefined;
-    if (this.#blockUndo !== undefined && !this.#blockUndo.has(key)) this.#remember(key, current === undefined ? null : clone(current));
+    if (this.#needsUndo(key)) this.#remember(key, current === undefined ? null : clone(current));
     if (current !== undefined) {
       if (written === undefined) this.writes.set(key, current);
       return current;

@@ -36,7 +36,6 @@ export const positionPart = (block: bigint | number, logIndex: number): string =
 export const addressPart = (address: string): string => (address.startsWith("0x") ? address.slice(2) : address).toLowerCase();
 /** Sorts larger amounts first: ascending order of `max - amount`. */
 export const rankPart = (amount: bigint): string => pad(amount >= MAX_UINT256 ? 0n : MAX_UINT256 - amount, 78);
-export const amountFromRank = (rank: string): bigint => MAX_UINT256 - BigInt(rank);
 
 /**
  * Memoizes a key builder of the hot path: the same key string object comes back for the same
