@@ -60,9 +60,15 @@ export async function pageKeys(reader: Reader, listing: Listing, range: KeyRange
   const found = listing.reverse
     ? await reader.keys({ gte: listing.prefix, lt: after ?? end, reverse: true, limit })
     : await reader.keys(after === undefined ? { gte: listing.prefix, lt: end, limit } : { gt: after, lt: end, limit });
-  if (found.length <= range.limit) return { keys: found, next: null };
-  const page = found.slice(0, range.limit);
-  return { keys: page, next: encodeCursor(page[page.length - 1]) };
+  const { items, next } = cut(found, range.limit, (key) => key);
+  return { keys: items, next };
+}
+
+/** The first `limit` of `found` (which may hold one more), and the cursor after them when there is more. */
+function cut<T>(found: T[], limit: number, keyOf: (item: T) => string): { items: T[]; next: string | null } {
+  if (found.length <= limit) return { items: found, next: null };
+  const page = found.slice(0, limit);
+  return { items: page, next: encodeCursor(keyOf(page[page.length - 1])) };
 }
 
 /**
@@ -72,8 +78,5 @@ export async function pageKeys(reader: Reader, listing: Listing, range: KeyRange
 export function pageOf<T>(items: readonly T[], keyOf: (item: T) => string, range: KeyRange): { items: T[]; next: string | null } {
   const { after } = range;
   const start = after === undefined ? 0 : items.findIndex((item) => keyOf(item) > after);
-  const rest = start === -1 ? [] : items.slice(start);
-  if (rest.length <= range.limit) return { items: rest, next: null };
-  const page = rest.slice(0, range.limit);
-  return { items: page, next: encodeCursor(keyOf(page[page.length - 1])) };
+  return cut(start === -1 ? [] : items.slice(start, start + range.limit + 1), range.limit, keyOf);
 }

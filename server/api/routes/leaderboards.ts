@@ -39,15 +39,18 @@ interface Board {
   keyOf: (entry: LeaderboardEntry) => string;
 }
 
-const postsBoard = (asset: Address): Board => {
-  const prefix = `${keys.topPosts(asset)}!`;
-  return { record: keys.topPosts(asset), listing: { prefix, tail: /^\d{78}!\d{20}$/, reverse: false }, keyOf: ([id, total]) => `${prefix}${rankPart(BigInt(total))}!${postPart(BigInt(id))}` };
-};
+/** The board stored at `record`, whose entries' ids appear in cursors as `idPart(id)`, matching `idTail`. */
+function board(record: string, idTail: string, idPart: (id: string) => string): Board {
+  const prefix = `${record}!`;
+  return {
+    record,
+    listing: { prefix, tail: new RegExp(`^\\d{78}!${idTail}$`), reverse: false },
+    keyOf: ([id, total]) => `${prefix}${rankPart(BigInt(total))}!${idPart(id)}`,
+  };
+}
 
-const authorsBoard = (asset: Address): Board => {
-  const prefix = `${keys.topAuthors(asset)}!`;
-  return { record: keys.topAuthors(asset), listing: { prefix, tail: /^\d{78}![0-9a-f]{40}$/, reverse: false }, keyOf: ([id, total]) => `${prefix}${rankPart(BigInt(total))}!${addressPart(id)}` };
-};
+const postsBoard = (asset: Address): Board => board(keys.topPosts(asset), "\\d{20}", (id) => postPart(BigInt(id)));
+const authorsBoard = (asset: Address): Board => board(keys.topAuthors(asset), "[0-9a-f]{40}", addressPart);
 
 export function registerLeaderboardRoutes(app: Express, deps: AppDeps): void {
   const query = leaderboardQuerySchema(deps.config.maxPageSize);
