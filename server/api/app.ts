@@ -4,7 +4,7 @@
  *   observe (request id, metrics, log) -> helmet -> rate limit (/v1 only; ops endpoints are for
  *   probes and scrapers) -> JSON body (16 kB) -> routes -> 404 -> the terminal problem+json handler.
  */
-import express, { type Express } from "express";
+import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
 import { rateLimit } from "express-rate-limit";
 import helmet from "helmet";
 
@@ -73,6 +73,21 @@ export function createApp(given: AppDeps): Express {
   if (deps.config.webDir !== undefined) app.use(express.static(deps.config.webDir, { index: "index.html", maxAge: 0 }));
 
   app.use(notFound);
-  app.use(errorHandler(deps.logger));
+  const problems = errorHandler(deps.logger);
+  app.use(problems);
+  answerUnroutable(app, problems);
   return app;
+}
+
+/**
+ * A request target that parses to no path ("/\#x" reads as the authority-form "//#x") matches no
+ * layer, not even `notFound`, and Express would answer with its own HTML page. The handler Express
+ * calls when nothing answered (the one `app.listen` leaves to finalhandler) answers it instead,
+ * with the same problem as any unknown route.
+ */
+function answerUnroutable(app: Express, problems: ErrorRequestHandler): void {
+  const handled = app as unknown as { handle(req: Request, res: Response, done?: (error?: unknown) => void): void };
+  const handle = handled.handle.bind(app);
+  handled.handle = (req, res, done) =>
+    handle(req, res, done ?? ((error) => problems(error ?? new HttpProblem("not_found", "no such route"), req, res, () => {})));
 }

@@ -27,6 +27,15 @@ describe("errors", () => {
     }
   });
 
+  it("answers a request target that parses to no path (\"/\\#x\" reads as \"//#x\") with the same 404 problem, not Express's HTML page", async () => {
+    for (const path of ["/\\#@!", "/\\#", "/\\\\#x"]) {
+      const res = await rawRequest(api.url, "GET", path);
+      assert.equal(res.status, 404, path);
+      assert.match(String(res.headers["content-type"]), /^application\/problem\+json/, path);
+      assert.equal(JSON.parse(res.text).code, "not_found", path);
+    }
+  });
+
   it("answers another method with 405 method_not_allowed and Allow", async () => {
     const res = await getJson(`${api.url}/v1/posts`, { method: "DELETE" });
     assert.equal(res.status, 405);
