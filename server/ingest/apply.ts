@@ -7,7 +7,7 @@ import { DEFAULT_RECORD_CACHE } from "../config.ts";
 import type { Cursor, Hex, IndexedBlock, ProtocolEvent } from "../domain.ts";
 import { keys } from "../store/keys.ts";
 import type { BatchOp, LevelStore } from "../store/level-store.ts";
-import { DELETED, keysToRead, project, type UndoEntry } from "./project.ts";
+import { DELETED, project, type UndoEntry } from "./project.ts";
 
 export interface BlockRecord {
   hash: Hex;
@@ -65,25 +65,17 @@ export function createIngestor(store: LevelStore, reorgWindow: number, cacheReco
   let last: { cursor: Cursor; written: Promise<void> } | undefined;
   const cache = new Map<string, unknown>();
 
-  async function read(wanted: Iterable<string>): Promise<Map<string, unknown>> {
-    const state = new Map<string, unknown>();
-    const missing: string[] = [];
-    for (const key of wanted) {
-      const hit = cache.get(key);
-      if (hit === undefined) missing.push(key);
-      else state.set(key, hit === ABSENT ? undefined : hit);
-    }
-    if (missing.length === 0) return state;
-    const values = await store.getMany(missing);
-    for (let i = 0; i < missing.length; i++) {
-      state.set(missing[i], values[i]);
-      cache.set(missing[i], values[i] ?? ABSENT);
-    }
-    return state;
+  /** A stored record, through the cache (a miss is read from LevelDB and cached). */
+  function load(key: string): unknown {
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit === ABSENT ? undefined : hit;
+    const value = store.read(key);
+    cache.set(key, value ?? ABSENT);
+    return value;
   }
 
   /** After a batch is handed to LevelDB: its records are cached; the first cached go first. */
-  function remember(writes: ReadonlyMap<string, unknown>, absent: readonly string[]): void {
+  function remember(writes: ReadonlyMap<string, unknown>, absent: ReadonlySet<string>): void {
     for (const [key, value] of writes) cache.set(key, value === DELETED ? ABSENT : value);
     for (const key of absent) if (!writes.has(key)) cache.set(key, ABSENT);
     for (const key of cache.keys()) {
@@ -106,7 +98,7 @@ export function createIngestor(store: LevelStore, reorgWindow: number, cacheReco
 
       let projection;
       try {
-        projection = project(applied, await read(keysToRead(applied)), undoFrom);
+        projection = project(applied, load, undoFrom);
       } catch (error) {
         // The projection changes cached records in place: let the batch in flight land, then forget them.
         await last?.written.catch(() => {});

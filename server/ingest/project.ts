@@ -1,7 +1,7 @@
 /**
- * Protocol events -> the key/value changes they imply, with undo records: pure and synchronous.
- * Everything the projection reads is named by `keysToRead` and prefetched by the caller in one
- * `getMany`, so a whole block range is projected in memory and written in one atomic batch.
+ * Protocol events -> the key/value changes they imply, with undo records: synchronous, and pure
+ * but for `load`, which reads a stored record (the ingestor's cache, then LevelDB's synchronous
+ * get). A whole block range is projected in memory and written in one atomic batch.
  *
  * Hot path: records are updated in place (one object per key per range), and copied only when a
  * block inside the reorg window needs the previous value for its undo record.
@@ -44,59 +44,20 @@ export interface Projection {
    */
   created: string[];
   /** Records known not to exist after these events unless `writes` has them (a new post's stats). */
-  absent: string[];
+  absent: Set<string>;
   /** Per block (number) that asked for undo: how to restore every key it changed. */
   undo: Map<number, UndoEntry[]>;
 }
 
-/** The stored records the projection of `events` reads. */
-export function keysToRead(events: readonly ProtocolEvent[]): Set<string> {
-  const read = new Set<string>([keys.protocol, keys.totals]);
-  for (const event of events) {
-    switch (event.kind) {
-      case "Posted":
-        read.add(keys.account(event.author));
-        if (event.parentId !== 0n) read.add(keys.postStats(event.parentId));
-        if (event.relayer !== undefined) read.add(keys.account(event.relayer));
-        break;
-      case "Tipped":
-        read.add(keys.postStats(event.postId));
-        read.add(keys.topPosts(event.asset));
-        read.add(keys.topAuthors(event.asset));
-        read.add(keys.account(event.author));
-        read.add(keys.account(event.tipper));
-        break;
-      case "Withdrawn":
-        read.add(keys.account(event.account));
-        break;
-      case "Anchored":
-        if (event.resolved?.status !== "valid") break;
-        for (const [i, post] of event.resolved.posts.entries()) {
-          read.add(keys.account(post.author));
-          if (isReply(post.parentId, event.firstPostId + BigInt(i))) read.add(keys.postStats(post.parentId));
-          if (post.signer !== null && post.signer !== post.author) read.add(keys.session(post.author, post.signer));
-        }
-        break;
-      case "AnchoredFeesSettled":
-        read.add(keys.account(event.sequencer));
-        break;
-      case "SessionAuthorized":
-      case "SessionRevoked":
-        if (event.asset === ETH_ASSET) read.add(keys.session(event.account, event.key));
-        break;
-      default:
-        break;
-    }
-  }
-  return read;
-}
+/** Reads the stored value of a record key (undefined = absent), as it was before these events. */
+export type Load = (key: string) => Value | undefined;
 
 /**
- * Applies `events` (chain order) on top of `state` (the prefetched values of `keysToRead(events)`;
- * undefined = absent). Blocks numbered >= `undoFrom` get undo records.
+ * Applies `events` (chain order) on top of the stored records `load` reads (each record at most
+ * once). Blocks numbered >= `undoFrom` get undo records.
  */
-export function project(events: readonly ProtocolEvent[], state: ReadonlyMap<string, Value | undefined>, undoFrom: number): Projection {
-  const working = new Working(state);
+export function project(events: readonly ProtocolEvent[], load: Load, undoFrom: number): Projection {
+  const working = new Working(load);
   for (const event of events) {
     const block = Number(event.blockNumber);
     working.startBlock(block, block >= undoFrom);
@@ -112,15 +73,15 @@ const clone = <T>(value: T): T => (typeof value === "object" && value !== null ?
 class Working {
   readonly writes = new Map<string, Value | typeof DELETED>();
   readonly created: string[] = [];
-  readonly absent: string[] = [];
+  readonly absent = new Set<string>();
   readonly undo = new Map<number, UndoEntry[]>();
   #blockUndo: Set<string> | undefined;
   #blockEntries: UndoEntry[] | undefined;
   #block = -1;
-  private readonly state: ReadonlyMap<string, Value | undefined>;
+  private readonly load: Load;
 
-  constructor(state: ReadonlyMap<string, Value | undefined>) {
-    this.state = state;
+  constructor(load: Load) {
+    this.load = load;
   }
 
   startBlock(block: number, keepUndo: boolean): void {
@@ -133,9 +94,7 @@ class Working {
 
   /** The value of `key` before this range changed it (undefined = absent). */
   #stored(key: string): Value | undefined {
-    const value = this.state.get(key);
-    if (value === undefined && !this.state.has(key)) throw new Error(`projection read ${key} without prefetching it (keysToRead is incomplete)`);
-    return value;
+    return this.absent.has(key) ? undefined : this.load(key);
   }
 
   #current(key: string): Value | undefined {
@@ -177,7 +136,7 @@ class Working {
 
   /** `key` (a record) does not exist unless these events write it. */
   knownAbsent(key: string): void {
-    this.absent.push(key);
+    this.absent.add(key);
   }
 
   /** Deletes a record key (its previous value is remembered for undo). */

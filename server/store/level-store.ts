@@ -65,6 +65,11 @@ export class LevelStore {
     }
   }
 
+  /** The value at `key` now (undefined = absent), read synchronously: for the ingestor's projection. */
+  read<T>(key: string): T | undefined {
+    return this.#read(key, undefined) as T | undefined;
+  }
+
   getMany<T>(keys: string[], { snapshot }: ReadOptions = {}): Promise<(T | undefined)[]> {
     try {
       return Promise.resolve(keys.map((key) => this.#read(key, snapshot) as T | undefined));
