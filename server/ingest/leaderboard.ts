@@ -32,62 +32,29 @@ const ranksBefore = (total: bigint, id: string, otherTotal: bigint, otherId: str
   total > otherTotal || (total === otherTotal && compareIds(id, otherId) < 0);
 
 /**
- * A board's totals as bigints and its ids as a set, kept beside the record object the projection
- * changes in place (records come and go with the ingestor's cache; a copy made for undo has none).
+ * Merges `offers` (id -> its total now, never less than before) into the board: each id moves to
+ * its place, or the board stays as it is where a total does not reach it. Zero totals are not
+ * ranked. The projection collects a range's offers and merges them once (per block inside the
+ * reorg window), so a tip costs a Map entry, not a move through the board.
  */
-interface Parsed {
-  totals: bigint[];
-  ids: Set<string>;
-}
-const parsed = new WeakMap<LeaderboardRecord, Parsed>();
-
-function parsedOf(board: LeaderboardRecord): Parsed {
-  let found = parsed.get(board);
-  if (found === undefined || found.totals.length !== board.entries.length) {
-    found = { totals: board.entries.map(([, total]) => BigInt(total)), ids: new Set(board.entries.map(([id]) => id)) };
-    parsed.set(board, found);
-  }
-  return found;
-}
-
-/**
- * `id`'s total is now `total` (never less than before): moves it to its place, or leaves the board
- * as it is when `total` does not reach it. Zero totals are not ranked.
- */
-export function offer(board: LeaderboardRecord, id: string, total: bigint, size: number = LEADERBOARD_SIZE): void {
-  if (total === 0n) return;
-  const { entries } = board;
-  const { totals, ids } = parsedOf(board);
-  let end = entries.length;
-  // Below the last entry of a full board: not on it now, and (totals only grow) not on it before either.
-  if (end >= size && !ranksBefore(total, id, totals[end - 1], entries[end - 1][0])) return;
-  if (ids.has(id)) {
-    // Its old place is at or after its new one: close the gap, then insert as if new.
-    for (let i = entries.findIndex(([entryId]) => entryId === id); i < end - 1; i++) {
-      entries[i] = entries[i + 1];
-      totals[i] = totals[i + 1];
+export function merge(board: LeaderboardRecord, offers: ReadonlyMap<string, bigint>, size: number = LEADERBOARD_SIZE): void {
+  const onBoard = new Set<string>();
+  const ranked = board.entries.map(([id, total]) => {
+    onBoard.add(id);
+    return { id, total: offers.get(id) ?? BigInt(total) };
+  });
+  // Below the last entry of a full board: not on it now, and (totals only grow) not on it after,
+  // since the entries above it still total at least as much.
+  const last = ranked.length >= size ? { id: board.entries[size - 1][0], total: BigInt(board.entries[size - 1][1]) } : undefined;
+  let changed = false;
+  for (const [id, total] of offers) {
+    if (onBoard.has(id)) changed = true;
+    else if (total !== 0n && (last === undefined || ranksBefore(total, id, last.total, last.id))) {
+      ranked.push({ id, total });
+      changed = true;
     }
-    end -= 1;
-  } else if (end >= size) {
-    ids.delete(entries[end - 1][0]);
-    end -= 1;
-  } else {
-    entries.push(entries[0]);
-    totals.push(0n);
   }
-  // Its place among the first `end` entries, then those after it move one down.
-  let low = 0;
-  let high = end;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (ranksBefore(totals[middle], entries[middle][0], total, id)) low = middle + 1;
-    else high = middle;
-  }
-  for (let i = end; i > low; i--) {
-    entries[i] = entries[i - 1];
-    totals[i] = totals[i - 1];
-  }
-  entries[low] = [id, total.toString()];
-  totals[low] = total;
-  ids.add(id);
+  if (!changed) return;
+  ranked.sort((a, b) => (ranksBefore(a.total, a.id, b.total, b.id) ? -1 : 1));
+  board.entries = ranked.slice(0, size).map(({ id, total }) => [id, total.toString()]);
 }

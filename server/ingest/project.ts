@@ -26,7 +26,7 @@ import {
   type WithdrawalRecord,
 } from "../domain.ts";
 import { keys, positionPart } from "../store/keys.ts";
-import { emptyLeaderboard, offer } from "./leaderboard.ts";
+import { emptyLeaderboard, merge } from "./leaderboard.ts";
 
 /** Marks a key deleted in `Projection.writes`. */
 export const DELETED = Symbol("deleted");
@@ -63,6 +63,7 @@ export function project(events: readonly ProtocolEvent[], load: Load, undoFrom: 
     working.startBlock(block, block >= undoFrom);
     apply(working, event);
   }
+  working.mergeOffers();
   return { writes: working.writes, created: working.created, absent: working.absent, undo: working.undo };
 }
 
@@ -78,6 +79,7 @@ class Working {
   #blockUndo: Set<string> | undefined;
   #blockEntries: UndoEntry[] | undefined;
   #block = -1;
+  readonly #offers = new Map<string, Map<string, bigint>>();
   private readonly load: Load;
 
   constructor(load: Load) {
@@ -86,6 +88,8 @@ class Working {
 
   startBlock(block: number, keepUndo: boolean): void {
     if (block === this.#block) return;
+    // A block inside the reorg window: its leaderboard changes are merged under its own undo entry.
+    if (this.#blockUndo !== undefined || keepUndo) this.mergeOffers();
     this.#block = block;
     this.#blockUndo = keepUndo ? new Set() : undefined;
     this.#blockEntries = keepUndo ? [] : undefined;
@@ -115,6 +119,18 @@ class Working {
     const record = empty();
     this.writes.set(key, record);
     return record;
+  }
+
+  /** `id`'s total on the leaderboard at `board` is now `total`: merged at the end of the block range (see leaderboard.ts). */
+  offer(board: string, id: string, total: bigint): void {
+    let offers = this.#offers.get(board);
+    if (offers === undefined) this.#offers.set(board, (offers = new Map()));
+    offers.set(id, total);
+  }
+
+  mergeOffers(): void {
+    for (const [board, offers] of this.#offers) merge(this.record(board, emptyLeaderboard), offers);
+    this.#offers.clear();
   }
 
   /** The value at `key`, read only (not to be changed). */
@@ -209,13 +225,13 @@ function apply(w: Working, event: ProtocolEvent): void {
       const stats = w.record<PostStats>(keys.postStats(event.postId), emptyPostStats);
       stats.tips += 1;
       const total = add(stats.totals, event.asset, event.amount);
-      offer(w.record(keys.topPosts(event.asset), emptyLeaderboard), tip.postId, total);
+      w.offer(keys.topPosts(event.asset), tip.postId, total);
 
       const author = w.record<AccountRecord>(keys.account(event.author), emptyAccount);
       author.tipsReceived += 1;
       const received = add(author.received, event.asset, share);
       add(author.owed, event.asset, share);
-      if (share !== 0n) offer(w.record(keys.topAuthors(event.asset), emptyLeaderboard), event.author, received);
+      if (share !== 0n) w.offer(keys.topAuthors(event.asset), event.author, received);
       // The tipper may be the author: the same record object then, updated in place.
       const tipper = w.record<AccountRecord>(keys.account(event.tipper), emptyAccount);
       tipper.tipsSent += 1;
