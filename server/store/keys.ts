@@ -28,10 +28,11 @@
  */
 export const MAX_UINT256 = (1n << 256n) - 1n;
 
-const pad = (value: bigint | number, width: number): string => value.toString().padStart(width, "0");
+/** A number as fixed-width decimal; a string must already be canonical decimal (as bigint's toString gives). */
+const pad = (value: bigint | number | string, width: number): string => String(value).padStart(width, "0");
 
 export const blockPart = (block: bigint | number): string => pad(block, 12);
-export const postPart = (postId: bigint | number): string => pad(postId, 20);
+export const postPart = (postId: bigint | number | string): string => pad(postId, 20);
 export const positionPart = (block: bigint | number, logIndex: number): string => blockPart(block) + pad(logIndex, 6);
 export const addressPart = (address: string): string => (address.startsWith("0x") ? address.slice(2) : address).toLowerCase();
 /** Sorts larger amounts first: ascending order of `max - amount`. */
@@ -64,11 +65,11 @@ export const keys = {
   schema: "meta!schema",
   block: (block: bigint | number) => `b!${blockPart(block)}`,
   undo: (block: bigint | number) => `u!${blockPart(block)}`,
-  post: (postId: bigint | number) => `p!${postPart(postId)}`,
-  postStats: (postId: bigint | number) => `ps!${postPart(postId)}`,
+  post: (postId: bigint | number | string) => `p!${postPart(postId)}`,
+  postStats: (postId: bigint | number | string) => `ps!${postPart(postId)}`,
   reply: (parentId: bigint | number, postId: bigint | number) => `r!${postPart(parentId)}!${postPart(postId)}`,
-  authorPost: (author: string, postId: bigint | number) => `ap!${addressPart(author)}!${postPart(postId)}`,
-  postTip: (postId: bigint | number, position: string) => `pt!${postPart(postId)}!${position}`,
+  authorPost: (author: string, postId: bigint | number | string) => `ap!${addressPart(author)}!${postPart(postId)}`,
+  postTip: (postId: bigint | number | string, position: string) => `pt!${postPart(postId)}!${position}`,
   withdrawal: (position: string) => `w!${position}`,
   account: memo((account: string) => `a!${addressPart(account)}`),
   topPosts: memo((asset: string) => `tp!${addressPart(asset)}`, 1_000),
