@@ -96,16 +96,18 @@ export function createIngestor(store: LevelStore, reorgWindow: number, cacheReco
       const undoFrom = Math.max(chainHead ?? cursor.number, cursor.number) - reorgWindow + 1;
       const pruneBelow = cursor.number - reorgWindow + 1;
 
+      const batch = store.openBatch();
       let projection;
       try {
-        projection = project(applied, load, undoFrom);
+        projection = project(applied, load, undoFrom, batch.putText);
       } catch (error) {
+        batch.discard();
         // The projection changes cached records in place: let the batch in flight land, then forget them.
         await last?.written.catch(() => {});
         cache.clear();
         throw error;
       }
-      const { writes, created, absent, undo } = projection;
+      const { writes, absent, undo } = projection;
 
       const ops: BatchOp[] = [];
       for (const block of fresh) {
@@ -122,15 +124,20 @@ export function createIngestor(store: LevelStore, reorgWindow: number, cacheReco
         }
       }
       ops.push({ type: "put", key: keys.cursor, value: cursor });
-      // One batch at a time, in order; writeMap serializes the values before it returns.
-      await last?.written;
-      const written = store.writeMap(writes, DELETED, ops, created);
-      const batch = { cursor, written };
-      last = batch;
+      // One batch at a time, in order; commit serializes the values before it returns.
+      try {
+        await last?.written;
+      } catch (error) {
+        batch.discard();
+        throw error;
+      }
+      const written = batch.commit(writes, DELETED, ops);
+      const submitted = { cursor, written };
+      last = submitted;
       remember(writes, absent);
       written.catch(() => {
         // Nothing of it landed: forget it, and what the cache says it wrote.
-        if (last === batch) last = undefined;
+        if (last === submitted) last = undefined;
         cache.clear();
       });
       return { events: applied, cursor, written };

@@ -37,12 +37,6 @@ export type UndoEntry = [key: string, previous: Value | null];
 export interface Projection {
   /** The final value of every record the events change (DELETED = remove). */
   writes: Map<string, Value | typeof DELETED>;
-  /**
-   * Keys the events create (posts, tips, index entries: fresh ids and chain positions, never read
-   * back by the projection), each followed by its value already serialized as JSON:
-   * [key, json, key, json, ...]. Serialized once, here, they skip the record maps entirely.
-   */
-  created: string[];
   /** Records known not to exist after these events unless `writes` has them (a new post's stats). */
   absent: Set<string>;
   /** Per block (number) that asked for undo: how to restore every key it changed. */
@@ -51,20 +45,26 @@ export interface Projection {
 
 /** Reads the stored value of a record key (undefined = absent), as it was before these events. */
 export type Load = (key: string) => Value | undefined;
+/**
+ * Receives each key the events create (posts, tips, index entries: fresh ids and chain positions,
+ * never read back by the projection) with its value serialized as JSON, as soon as it is made:
+ * serialized once, these skip the record maps entirely (the ingestor puts them in its open batch).
+ */
+export type Create = (key: string, json: string) => void;
 
 /**
  * Applies `events` (chain order) on top of the stored records `load` reads (each record at most
- * once). Blocks numbered >= `undoFrom` get undo records.
+ * once); created keys go to `created` as they are made. Blocks numbered >= `undoFrom` get undo records.
  */
-export function project(events: readonly ProtocolEvent[], load: Load, undoFrom: number): Projection {
-  const working = new Working(load);
+export function project(events: readonly ProtocolEvent[], load: Load, undoFrom: number, created: Create): Projection {
+  const working = new Working(load, created);
   for (const event of events) {
     const block = Number(event.blockNumber);
     working.startBlock(block, block >= undoFrom);
     apply(working, event);
   }
   working.mergeOffers();
-  return { writes: working.writes, created: working.created, absent: working.absent, undo: working.undo };
+  return { writes: working.writes, absent: working.absent, undo: working.undo };
 }
 
 const EMPTY_JSON = JSON.stringify("");
@@ -73,7 +73,6 @@ const clone = <T>(value: T): T => (typeof value === "object" && value !== null ?
 
 class Working {
   readonly writes = new Map<string, Value | typeof DELETED>();
-  readonly created: string[] = [];
   readonly absent = new Set<string>();
   readonly undo = new Map<number, UndoEntry[]>();
   #blockUndo: Set<string> | undefined;
@@ -81,9 +80,11 @@ class Working {
   #block = -1;
   readonly #offers = new Map<string, Map<string, bigint>>();
   private readonly load: Load;
+  private readonly created: Create;
 
-  constructor(load: Load) {
+  constructor(load: Load, created: Create) {
     this.load = load;
+    this.created = created;
   }
 
   startBlock(block: number, keepUndo: boolean): void {
@@ -141,13 +142,13 @@ class Working {
   /** Writes a key that cannot exist yet (a fresh id or chain position); `json` is the value serialized, when the caller has it. */
   create(key: string, value: Value, json: string = JSON.stringify(value)): void {
     if (this.#needsUndo(key)) this.#remember(key, null);
-    this.created.push(key, json);
+    this.created(key, json);
   }
 
   /** Writes an index key (its value is the empty string). */
   createIndex(key: string): void {
     if (this.#needsUndo(key)) this.#remember(key, null);
-    this.created.push(key, EMPTY_JSON);
+    this.created(key, EMPTY_JSON);
   }
 
   /** `key` (a record) does not exist unless these events write it. */

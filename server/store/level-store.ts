@@ -24,9 +24,18 @@ export interface RangeOptions extends ReadOptions {
 
 export type BatchOp = { type: "put"; key: string; value: unknown } | { type: "del"; key: string };
 
+/** A batch being filled (LevelStore.openBatch). */
+export interface OpenBatch {
+  /** Puts a value already serialized as JSON. */
+  putText(key: string, json: string): void;
+  /** Adds the final values of `values` (`deleted` marks removals) and then `ops`, and writes the whole batch atomically. */
+  commit(values: ReadonlyMap<string, unknown>, deleted: symbol, ops: Iterable<BatchOp>): Promise<void>;
+  /** Drops the batch unwritten. */
+  discard(): void;
+}
+
 const NO_VALUES: ReadonlyMap<string, unknown> = new Map();
 const NO_DELETIONS = Symbol("none");
-const NO_ENCODED: readonly string[] = [];
 /** For values already serialized as JSON: stored as they are (the json encoding writes the same bytes). */
 const AS_TEXT = { valueEncoding: "utf8" } as const;
 
@@ -85,26 +94,36 @@ export class LevelStore {
 
   /** Writes all operations atomically: all of them land, or none. */
   write(ops: Iterable<BatchOp>): Promise<void> {
-    return this.writeMap(NO_VALUES, NO_DELETIONS, ops);
+    return this.openBatch().commit(NO_VALUES, NO_DELETIONS, ops);
   }
 
   /**
-   * Writes `encoded` (pairs of key and value already serialized as JSON: [key, json, ...]), a map
-   * of final values (`deleted` marks removals) and then `ops`, atomically. Values are serialized
-   * before this returns, so callers may change the objects once it has been called.
+   * A batch to fill while it is being computed: values serialized along the way go in at once (so
+   * the strings die young instead of living until the batch is complete), the rest at `commit`,
+   * which writes everything atomically. Nothing reaches the store before `commit`; `discard` drops it.
    */
-  writeMap(values: ReadonlyMap<string, unknown>, deleted: symbol, ops: Iterable<BatchOp>, encoded: readonly string[] = NO_ENCODED): Promise<void> {
+  openBatch(): OpenBatch {
     const batch = this.#db.batch();
-    for (let i = 0; i < encoded.length; i += 2) batch.put(encoded[i], encoded[i + 1], AS_TEXT);
-    for (const [key, value] of values) {
-      if (value === deleted) batch.del(key);
-      else batch.put(key, value);
-    }
-    for (const op of ops) {
-      if (op.type === "put") batch.put(op.key, op.value);
-      else batch.del(op.key);
-    }
-    return batch.write();
+    return {
+      putText: (key, json) => {
+        batch.put(key, json, AS_TEXT);
+      },
+      commit: (values, deleted, ops) => {
+        // Values are serialized here, before this returns: callers may change the objects afterwards.
+        for (const [key, value] of values) {
+          if (value === deleted) batch.del(key);
+          else batch.put(key, value);
+        }
+        for (const op of ops) {
+          if (op.type === "put") batch.put(op.key, op.value);
+          else batch.del(op.key);
+        }
+        return batch.write();
+      },
+      discard: () => {
+        batch.close().catch(() => {});
+      },
+    };
   }
 
   async keys(options: RangeOptions): Promise<string[]> {
