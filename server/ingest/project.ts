@@ -174,6 +174,23 @@ class Working {
   }
 }
 
+/**
+ * A factory of new post counters with a zero total in `asset` already there: adding a property to
+ * an empty object takes V8's slow path (measured ~5x the cost of copying a shaped one), and every
+ * first tip of a post made one.
+ */
+const statsIn = new Map<string, () => PostStats>();
+function emptyPostStatsIn(asset: string): () => PostStats {
+  let make = statsIn.get(asset);
+  if (make === undefined) {
+    if (statsIn.size >= 1_000) statsIn.clear();
+    const shaped: Amounts = { [asset]: "0" };
+    make = () => ({ replies: 0, tips: 0, totals: { ...shaped } });
+    statsIn.set(asset, make);
+  }
+  return make;
+}
+
 /** Adds `delta` to the amount of `asset` and returns the new amount. */
 function add(amounts: Amounts, asset: string, delta: bigint): bigint {
   const sum = BigInt(amounts[asset] ?? "0") + delta;
@@ -236,7 +253,7 @@ function apply(w: Working, event: ProtocolEvent): void {
       };
       w.create(keys.postTip(tip.postId, position), tip, tipJson(tip));
 
-      const stats = w.record<PostStats>(keys.postStats(tip.postId), emptyPostStats);
+      const stats = w.record<PostStats>(keys.postStats(tip.postId), emptyPostStatsIn(event.asset));
       stats.tips += 1;
       const total = add(stats.totals, event.asset, event.amount);
       w.offer(keys.topPosts(event.asset), tip.postId, total);
