@@ -83,8 +83,10 @@ export async function sendRead<T>(deps: AppDeps, res: Response, read: (reader: R
     res.type("application/json").send(cached);
     return;
   }
-  const envelope = await readConsistent({ store: deps.store, status: deps.status, finalityDepth: deps.config.finalityDepth }, read);
-  const body = JSON.stringify(envelope);
-  deps.cache?.set(key, envelope.block, body);
+  const compute = async () => {
+    const envelope = await readConsistent({ store: deps.store, status: deps.status, finalityDepth: deps.config.finalityDepth }, read);
+    return { block: envelope.block, body: JSON.stringify(envelope) };
+  };
+  const body = deps.cache === undefined ? (await compute()).body : await deps.cache.load(key, cursor, compute);
   res.type("application/json").send(body);
 }

@@ -124,6 +124,25 @@ describe("GET /v1/posts (pagination while posts arrive)", () => {
     await Promise.all([writer, ...readers]);
   });
 
+  it("reads a page once for all the requests that ask for it at the same block, however many arrive together", async () => {
+    await api.chain.mine(api.chain.post(ALICE, "a new block: no page is cached"));
+    const { store } = api;
+    const snapshot = store.snapshot.bind(store);
+    let snapshots = 0;
+    store.snapshot = () => {
+      snapshots += 1;
+      return snapshot();
+    };
+    try {
+      const responses = await Promise.all(Array.from({ length: 20 }, () => getJson(`${api.url}/v1/posts?limit=3`)));
+      for (const res of responses) assert.deepEqual(res.body, responses[0].body);
+      assert.equal(responses[0].body.data[0].content, "a new block: no page is cached");
+      assert.equal(snapshots, 1);
+    } finally {
+      store.snapshot = snapshot;
+    }
+  });
+
   it("never serves a cached page after a new block is indexed", async () => {
     const first = await getJson(`${api.url}/v1/posts?limit=2`);
     const again = await getJson(`${api.url}/v1/posts?limit=2`);
