@@ -58,9 +58,13 @@ export type Create = (key: string, json: string) => void;
  */
 export function project(events: readonly ProtocolEvent[], load: Load, undoFrom: number, created: Create): Projection {
   const working = new Working(load, created);
+  let blockNumber: bigint | undefined;
   for (const event of events) {
-    const block = Number(event.blockNumber);
-    working.startBlock(block, block >= undoFrom);
+    if (event.blockNumber !== blockNumber) {
+      blockNumber = event.blockNumber;
+      const block = Number(blockNumber);
+      working.startBlock(block, block >= undoFrom);
+    }
     apply(working, event);
   }
   working.mergeOffers();
@@ -79,6 +83,8 @@ class Working {
   #blockEntries: UndoEntry[] | undefined;
   #block = -1;
   readonly #offers = new Map<string, Map<string, bigint>>();
+  #totals: TotalsRecord | undefined;
+  #protocol: ProtocolRecord | undefined;
   private readonly load: Load;
   private readonly created: Create;
 
@@ -87,10 +93,17 @@ class Working {
     this.created = created;
   }
 
+  /** The number of the block whose events are being applied. */
+  get block(): number {
+    return this.#block;
+  }
+
   startBlock(block: number, keepUndo: boolean): void {
     if (block === this.#block) return;
-    // A block inside the reorg window: its leaderboard changes are merged under its own undo entry.
+    // A block inside the reorg window: its leaderboard changes are merged under its own undo entry,
+    // and its first change of the global records goes through record() for theirs.
     if (this.#blockUndo !== undefined || keepUndo) this.mergeOffers();
+    if (keepUndo) this.#totals = this.#protocol = undefined;
     this.#block = block;
     this.#blockUndo = keepUndo ? new Set() : undefined;
     this.#blockEntries = keepUndo ? [] : undefined;
@@ -132,6 +145,16 @@ class Working {
   mergeOffers(): void {
     for (const [board, offers] of this.#offers) merge(this.record(board, emptyLeaderboard), offers);
     this.#offers.clear();
+  }
+
+  /** The global counters, to be changed in place (record(), then kept at hand: every event changes them). */
+  totals(): TotalsRecord {
+    return (this.#totals ??= this.record(keys.totals, emptyTotals));
+  }
+
+  /** The protocol record (fees owed, settings), likewise. */
+  protocol(): ProtocolRecord {
+    return (this.#protocol ??= this.record(keys.protocol, emptyProtocol));
   }
 
   /** The value at `key`, read only (not to be changed). */
@@ -215,7 +238,7 @@ export const tipJson = (t: TipRecord): string =>
 const where = (event: ProtocolEvent) => ({ block: Number(event.blockNumber), logIndex: event.logIndex, txHash: event.txHash, timestamp: event.timestamp });
 
 function apply(w: Working, event: ProtocolEvent): void {
-  const totals = w.record<TotalsRecord>(keys.totals, emptyTotals);
+  const totals = w.totals();
   totals.events += 1;
 
   switch (event.kind) {
@@ -223,7 +246,7 @@ function apply(w: Working, event: ProtocolEvent): void {
       const post: PostRecord = {
         id: event.postId.toString(), author: event.author, parentId: event.parentId.toString(),
         fee: event.fee.toString(), content: event.content, mode: event.relayer === undefined ? "direct" : "batched",
-        block: Number(event.blockNumber), logIndex: event.logIndex, txHash: event.txHash, timestamp: event.timestamp,
+        block: w.block, logIndex: event.logIndex, txHash: event.txHash, timestamp: event.timestamp,
       };
       // No stats record yet: readers treat a missing one as empty (one write less per post).
       w.create(keys.post(post.id), post, postJson(post));
@@ -237,19 +260,19 @@ function apply(w: Working, event: ProtocolEvent): void {
       }
       // A batched post's fee is credited to the relayer that submitted it, not to the treasury.
       if (event.fee !== 0n) {
-        if (event.relayer === undefined) add(w.record(keys.protocol, emptyProtocol).feesOwed, ETH_ASSET, event.fee);
+        if (event.relayer === undefined) add(w.protocol().feesOwed, ETH_ASSET, event.fee);
         else add(w.record(keys.account(event.relayer), emptyAccount).owed, ETH_ASSET, event.fee);
       }
       totals.posts += 1;
       return;
     }
     case "Tipped": {
-      const position = positionPart(event.blockNumber, event.logIndex);
+      const position = positionPart(w.block, event.logIndex);
       const share = event.amount - event.fee;
       const tip: TipRecord = {
         postId: event.postId.toString(), tipper: event.tipper, author: event.author, asset: event.asset,
         amount: event.amount.toString(), fee: event.fee.toString(), mode: event.mode ?? "direct",
-        block: Number(event.blockNumber), logIndex: event.logIndex, txHash: event.txHash, timestamp: event.timestamp,
+        block: w.block, logIndex: event.logIndex, txHash: event.txHash, timestamp: event.timestamp,
       };
       w.create(keys.postTip(tip.postId, position), tip, tipJson(tip));
 
@@ -267,7 +290,7 @@ function apply(w: Working, event: ProtocolEvent): void {
       const tipper = w.record<AccountRecord>(keys.account(event.tipper), emptyAccount);
       tipper.tipsSent += 1;
       add(tipper.sent, event.asset, event.amount);
-      if (event.fee !== 0n) add(w.record(keys.protocol, emptyProtocol).feesOwed, event.asset, event.fee);
+      if (event.fee !== 0n) add(w.protocol().feesOwed, event.asset, event.fee);
       totals.tips += 1;
       return;
     }
@@ -283,7 +306,7 @@ function apply(w: Working, event: ProtocolEvent): void {
     case "FeesWithdrawn": {
       const record: WithdrawalRecord = { account: event.treasury, asset: event.asset, to: event.treasury, amount: event.amount.toString(), fees: true, ...where(event) };
       w.create(keys.withdrawal(positionPart(event.blockNumber, event.logIndex)), record);
-      add(w.record(keys.protocol, emptyProtocol).feesOwed, event.asset, -event.amount);
+      add(w.protocol().feesOwed, event.asset, -event.amount);
       totals.withdrawals += 1;
       return;
     }
@@ -310,7 +333,7 @@ function apply(w: Working, event: ProtocolEvent): void {
     case "SequencerSet":
       return; // counted in totals.events; nothing the read API serves depends on them
     default:
-      applyAdmin(w.record<ProtocolRecord>(keys.protocol, emptyProtocol), event);
+      applyAdmin(w.protocol(), event);
   }
 }
 
