@@ -26,7 +26,8 @@ const uint = (hexWord: string): bigint => {
   return value <= Number.MAX_SAFE_INTEGER ? BigInt(value) : BigInt(`0x${hexWord}`);
 };
 /** A word that must hold a small number (an offset or a length); -1 when it does not. */
-const small = (hexWord: string): number => (/^0{52}/.test(hexWord) ? Number.parseInt(hexWord.slice(52), 16) : -1);
+const small = (hexWord: string): number => (hexWord.startsWith(ZEROS_52) ? Number.parseInt(hexWord.slice(52), 16) : -1);
+const ZEROS_52 = "0".repeat(52);
 /** An ABI address word: 12 zero bytes, then 20 bytes; anything else is malformed. */
 const address = (hexWord: string | undefined): Address | undefined =>
   hexWord !== undefined && hexWord.length === WORD && hexWord.startsWith("000000000000000000000000") ? (`0x${hexWord.slice(24).toLowerCase()}` as Address) : undefined;
@@ -45,8 +46,10 @@ const decoders: Record<string, Decoder> = {
     const length = small(word(words, 2));
     if (author === undefined || offset !== 0x40 || length < 0 || 3 * WORD + length * 2 > words.length) return undefined;
     const content = Buffer.from(words.slice(3 * WORD, 3 * WORD + length * 2), "hex").toString("utf8");
+    // The hot events spell their fields out: one object of one shape, not a copy of `position` grown field by field.
     return {
-      ...position, kind: "Posted", postId: uint(topics[1].slice(2)), author, parentId: uint(topics[3].slice(2)), fee: uint(word(words, 0)), content,
+      blockNumber: position.blockNumber, blockHash: position.blockHash, logIndex: position.logIndex, txHash: position.txHash, timestamp: position.timestamp,
+      kind: "Posted", postId: uint(topics[1].slice(2)), author, parentId: uint(topics[3].slice(2)), fee: uint(word(words, 0)), content,
     };
   },
   Tipped(topics, words, position) {
@@ -55,7 +58,10 @@ const decoders: Record<string, Decoder> = {
     const author = address(topicWord(topics[3]));
     const asset = address(word(words, 0));
     if (tipper === undefined || author === undefined || asset === undefined) return undefined;
-    return { ...position, kind: "Tipped", postId: uint(topics[1].slice(2)), tipper, author, asset, amount: uint(word(words, 1)), fee: uint(word(words, 2)) };
+    return {
+      blockNumber: position.blockNumber, blockHash: position.blockHash, logIndex: position.logIndex, txHash: position.txHash, timestamp: position.timestamp,
+      kind: "Tipped", postId: uint(topics[1].slice(2)), tipper, author, asset, amount: uint(word(words, 1)), fee: uint(word(words, 2)),
+    };
   },
   Withdrawn(topics, words, position) {
     if (!shape(topics, words, 4, 1)) return undefined;
