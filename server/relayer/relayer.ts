@@ -148,8 +148,13 @@ export class Relayer implements AnchorDataSource {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopping = false;
-  /** Serializes `accept` calls: each check sees every earlier accepted action. */
-  private accepting: Promise<unknown> = Promise.resolve();
+  /**
+   * Serializes what reads and then writes the relayer's records (accepting an action, settling a
+   * mined submission): each sees every earlier one's writes. Settling an anchored submission once
+   * ran beside an accept and wrote an author's fee state back as it had read it, losing the
+   * accepted post's seq and cumulative fee.
+   */
+  private exclusive: Promise<unknown> = Promise.resolve();
 
   private readonly config: RelayerConfig;
   private readonly client: PublicClient;
@@ -207,7 +212,7 @@ export class Relayer implements AnchorDataSource {
     this.stopping = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     await this.running;
-    await this.accepting.catch(() => undefined);
+    await this.exclusive.catch(() => undefined);
     await this.db.close();
   }
 
@@ -253,8 +258,13 @@ export class Relayer implements AnchorDataSource {
 
   /** Checks `action` and stores it; resolves once it is durably queued. */
   accept(action: Action): Promise<ActionRecord> {
-    const run = this.accepting.then(() => this.acceptNow(action));
-    this.accepting = run.catch(() => undefined);
+    return this.inTurn(() => this.acceptNow(action));
+  }
+
+  /** Runs `task` once every earlier accept and settlement is done (see `exclusive`). */
+  private inTurn<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(task);
+    this.exclusive = run.catch(() => undefined);
     return run;
   }
 
@@ -552,14 +562,14 @@ export class Relayer implements AnchorDataSource {
     const latest = submission.txs.at(-1)!;
     for (const tx of submission.txs) {
       const receipt = await this.client.getTransactionReceipt({ hash: tx.hash }).catch(() => undefined);
-      if (receipt !== undefined) return this.settle(submission, receipt);
+      if (receipt !== undefined) return this.inTurn(() => this.settle(submission, receipt));
     }
     await this.client.sendRawTransaction({ serializedTransaction: latest.raw }).catch((error: unknown) => {
       // "already known" or "nonce too low" (mined meanwhile): the receipt check decides.
       this.logger.debug({ err: error, tx: latest.hash }, "broadcast refused");
     });
     const receipt = await this.client.waitForTransactionReceipt({ hash: latest.hash, timeout: Math.max(1_000, this.config.bumpAfterMs), pollingInterval: 50 }).catch(() => undefined);
-    if (receipt !== undefined) return this.settle(submission, receipt);
+    if (receipt !== undefined) return this.inTurn(() => this.settle(submission, receipt));
     if (Date.now() - submission.sentAt >= this.config.bumpAfterMs) {
       const bumped = await this.sign(submission, true);
       await this.db.put(key.submission(submission.seq), JSON.stringify(toJson(bumped)));
