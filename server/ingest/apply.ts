@@ -92,8 +92,8 @@ export function createIngestor(store: LevelStore, reorgWindow: number, cacheReco
       if (fresh.length === 0) return undefined;
       const newest = fresh[fresh.length - 1];
       const cursor: Cursor = { number: Number(newest.number), hash: newest.hash };
-      const first = BigInt(after);
-      const applied = events.filter((event) => event.blockNumber > first && event.blockNumber <= newest.number);
+      const previousBlock = BigInt(after);
+      const applied = events.filter((event) => event.blockNumber > previousBlock && event.blockNumber <= newest.number);
       const undoFrom = Math.max(chainHead ?? cursor.number, cursor.number) - reorgWindow + 1;
       const pruneBelow = cursor.number - reorgWindow + 1;
 

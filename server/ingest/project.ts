@@ -25,7 +25,7 @@ import {
   type TotalsRecord,
   type WithdrawalRecord,
 } from "../domain.ts";
-import { keys, positionPart } from "../store/keys.ts";
+import { keys, memo, positionPart } from "../store/keys.ts";
 import { emptyLeaderboard, merge } from "./leaderboard.ts";
 
 /** Marks a key deleted in `Projection.writes`. */
@@ -202,17 +202,10 @@ class Working {
  * an empty object takes V8's slow path (measured ~5x the cost of copying a shaped one), and every
  * first tip of a post made one.
  */
-const statsIn = new Map<string, () => PostStats>();
-function emptyPostStatsIn(asset: string): () => PostStats {
-  let make = statsIn.get(asset);
-  if (make === undefined) {
-    if (statsIn.size >= 1_000) statsIn.clear();
-    const shaped: Amounts = { [asset]: "0" };
-    make = () => ({ replies: 0, tips: 0, totals: { ...shaped } });
-    statsIn.set(asset, make);
-  }
-  return make;
-}
+const emptyPostStatsIn = memo((asset: string): (() => PostStats) => {
+  const shaped: Amounts = { [asset]: "0" };
+  return () => ({ replies: 0, tips: 0, totals: { ...shaped } });
+}, 1_000);
 
 /** Adds `delta` to the amount of `asset` and returns the new amount. */
 function add(amounts: Amounts, asset: string, delta: bigint): bigint {

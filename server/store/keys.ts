@@ -39,13 +39,13 @@ export const addressPart = (address: string): string => (address.startsWith("0x"
 export const rankPart = (amount: bigint): string => pad(amount >= MAX_UINT256 ? 0n : MAX_UINT256 - amount, 78);
 
 /**
- * Memoizes a key builder of the hot path: the same key string object comes back for the same
- * input, so it is built and hashed (by the Maps and Sets it goes through) once, not at every use.
- * Worth it for addresses (few, reused); not for post ids (a Map keyed by bigints cost more than
- * building the key, measured).
+ * Memoizes a builder of the hot path, keeping at most `limit` results (all dropped when full). For
+ * keys: the same key string object comes back for the same input, so it is built and hashed (by
+ * the Maps and Sets it goes through) once, not at every use. Worth it for addresses (few, reused);
+ * not for post ids (a Map keyed by bigints cost more than building the key, measured).
  */
-function memo<A>(build: (input: A) => string, limit = 200_000): (input: A) => string {
-  const made = new Map<A, string>();
+export function memo<A, R>(build: (input: A) => R, limit = 200_000): (input: A) => R {
+  const made = new Map<A, R>();
   return (input) => {
     let key = made.get(input);
     if (key === undefined) {
