@@ -4,14 +4,15 @@
  *
  *  A. ingest pipeline: ABI-encoded logs (as eth_getLogs returns them, made before the clock
  *     starts) -> decode -> project -> one LevelDB batch per 20-block range, no RPC: the indexer's
- *     own ceiling;
+ *     own ceiling. After an untimed warm-up, each run is paired with LevelDB alone writing the
+ *     same batches, the ceiling of the store at that moment (the machine's speed drifts);
  *  B. backfill from a real node: anvil with PennyPost and N events, indexed from scratch over
  *     JSON-RPC (eth_getLogs chunks + headers);
  *  C. feed API under load while ingesting: autocannon (its own process) at a fixed 2,000
  *     requests/s on GET /v1/posts against the server process, while a producer posts every ~20 ms
  *     and the chain makes a block every 250 ms; after a 3-second warm-up at the same rate.
  *
- * Options (env): BENCH_ONLY=pipeline (A only) or api (C only, on a chain filled as for B), BENCH_PIPELINE_EVENTS (200000), BENCH_PIPELINE_RUNS (3), BENCH_BACKFILL_EVENTS (20000),
+ * Options (env): BENCH_ONLY=pipeline (A only) or api (C only, on a chain filled as for B), BENCH_PIPELINE_EVENTS (200000), BENCH_PIPELINE_RUNS (5), BENCH_BACKFILL_EVENTS (20000),
  * BENCH_API_RATE (2000), BENCH_API_SECONDS (10), BENCH_API_CONNECTIONS (20), BENCH_API_BLOCK_MS (250; 0 = a block per post), BENCH_OUT (bench/results/indexer-<time>).
  */
 import { spawn } from "node:child_process";
@@ -34,7 +35,7 @@ import { deployPennyPost, startAnvil, type Anvil } from "../../test/indexer/anvi
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const PIPELINE_EVENTS = env("BENCH_PIPELINE_EVENTS", 200_000);
-const PIPELINE_RUNS = env("BENCH_PIPELINE_RUNS", 3);
+const PIPELINE_RUNS = env("BENCH_PIPELINE_RUNS", 5);
 const BACKFILL_EVENTS = env("BENCH_BACKFILL_EVENTS", 20_000);
 const API_RATE = env("BENCH_API_RATE", 2_000);
 const API_SECONDS = env("BENCH_API_SECONDS", 10);
@@ -91,15 +92,50 @@ function syntheticBlocks(first: number, count: number): { blocks: IndexedBlock[]
   return { blocks, logs };
 }
 
-async function benchPipeline() {
+/** The batches a pipeline run wrote: keys and values as stored (JSON), and deleted keys. */
+interface WrittenBatch {
+  puts: string[]; // key, value, key, value, ...
+  dels: string[];
+}
+
+/**
+ * Records what `store` is given to write, batch by batch (the values serialized as the store
+ * serializes them), while passing everything through: for replaying the same writes without the
+ * indexer (benchStoreAlone). Serializing twice slows the recorded run, which is not timed.
+ */
+function recordWrites(store: LevelStore, into: WrittenBatch[]): void {
+  const open = store.openBatch.bind(store);
+  store.openBatch = () => {
+    const batch = open();
+    const written: WrittenBatch = { puts: [], dels: [] };
+    return {
+      putText(key, json) {
+        written.puts.push(key, json);
+        batch.putText(key, json);
+      },
+      commit(values, deleted, ops) {
+        for (const [key, value] of values) {
+          if (value === deleted) written.dels.push(key);
+          else written.puts.push(key, JSON.stringify(value));
+        }
+        const rest = [...ops];
+        for (const op of rest) {
+          if (op.type === "put") written.puts.push(op.key, JSON.stringify(op.value));
+          else written.dels.push(op.key);
+        }
+        into.push(written);
+        return batch.commit(values, deleted, rest);
+      },
+      discard: () => batch.discard(),
+    };
+  };
+}
+
+async function benchPipeline(ranges: ReturnType<typeof syntheticBlocks>[], totalBlocks: number, record?: WrittenBatch[]) {
   const dir = await mkdtemp(path.join(tmpdir(), "pennypost-bench-"));
   const store = await LevelStore.open(dir);
+  if (record !== undefined) recordWrites(store, record);
   const ingestor = createIngestor(store, 64);
-  const totalBlocks = Math.ceil(PIPELINE_EVENTS / LOGS_PER_BLOCK);
-  // The input is made before the clock starts: it is what eth_getLogs would have delivered, and
-  // making it is the load generator's work, not the indexer's.
-  const ranges: ReturnType<typeof syntheticBlocks>[] = [];
-  for (let first = 1; first <= totalBlocks; first += BLOCKS_PER_BATCH) ranges.push(syntheticBlocks(first, Math.min(BLOCKS_PER_BATCH, totalBlocks - first + 1)));
   const cpu = process.cpuUsage();
   const started = performance.now();
   let events = 0;
@@ -113,6 +149,31 @@ async function benchPipeline() {
   await store.close();
   await rm(dir, { recursive: true, force: true });
   return { events, seconds, eventsPerSecond: Math.round(events / seconds), cpuSeconds: (used.user + used.system) / 1e6, batchEvents: LOGS_PER_BLOCK * BLOCKS_PER_BATCH };
+}
+
+/**
+ * LevelDB alone: the very batches a pipeline run wrote (its records already serialized), written
+ * the way the ingestor writes them (one batch filled while the previous one is written), into a
+ * fresh store with the same settings. The ceiling of A on this machine at this moment.
+ */
+async function benchStoreAlone(batches: readonly WrittenBatch[]) {
+  const dir = await mkdtemp(path.join(tmpdir(), "pennypost-bench-"));
+  const store = await LevelStore.open(dir);
+  const none = new Map<string, unknown>();
+  const deleted = Symbol("deleted");
+  const started = performance.now();
+  let previous: Promise<void> | undefined;
+  for (const { puts, dels } of batches) {
+    const batch = store.openBatch();
+    for (let i = 0; i < puts.length; i += 2) batch.putText(puts[i], puts[i + 1]);
+    await previous;
+    previous = batch.commit(none, deleted, dels.map((key) => ({ type: "del" as const, key })));
+  }
+  await previous;
+  const seconds = (performance.now() - started) / 1000;
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+  return { seconds };
 }
 
 async function deployBulk(anvil: Anvil): Promise<Hex> {
@@ -164,7 +225,9 @@ async function runAutocannon(url: string, seconds: number): Promise<autocannon.R
 
 async function benchApi(anvil: Anvil, pennyPost: Hex) {
   const dataDir = await mkdtemp(path.join(tmpdir(), "pennypost-bench-api-"));
-  const server = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "server/main.ts"], {
+  // The server runs with this process's Node flags (package.json gives both the indexer's), and BENCH_SERVER_NODE_ARGS.
+  const nodeArgs = [...process.execArgv, ...(process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [])];
+  const server = spawn(process.execPath, [...nodeArgs, "server/main.ts"], {
     env: { ...process.env, CHAIN_RPC_URL: anvil.url, PENNYPOST_ADDRESS: pennyPost, START_BLOCK: "0", DATA_DIR: dataDir, HTTP_PORT: "0", LOG_LEVEL: "info", RATE_LIMIT_PER_MINUTE: "10000000" },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -242,17 +305,41 @@ async function benchApi(anvil: Anvil, pennyPost: Hex) {
 
 const ONLY = process.env.BENCH_ONLY;
 if (ONLY !== undefined && ONLY !== "pipeline" && ONLY !== "api") throw new Error(`BENCH_ONLY must be "pipeline" or "api", not "${ONLY}"`);
-/** A, PIPELINE_RUNS times (each on a fresh database; the first also pays the JIT's warm-up): every run, and the median one. */
+/**
+ * A: a warm-up run first (the JIT's, not timed as A, recording what it writes), then PIPELINE_RUNS
+ * pairs, each on fresh databases: the pipeline, then LevelDB alone writing the same batches. The
+ * machine's speed drifts (by 2x within minutes on this project's 2-core VM), so each run's ratio to
+ * its pair is the steadier figure; the reported run is the median one.
+ */
 async function benchPipelineRuns() {
-  const runs: Awaited<ReturnType<typeof benchPipeline>>[] = [];
+  const totalBlocks = Math.ceil(PIPELINE_EVENTS / LOGS_PER_BLOCK);
+  // The input is made before the clock starts: it is what eth_getLogs would have delivered, and
+  // making it is the load generator's work, not the indexer's.
+  const ranges: ReturnType<typeof syntheticBlocks>[] = [];
+  for (let first = 1; first <= totalBlocks; first += BLOCKS_PER_BATCH) ranges.push(syntheticBlocks(first, Math.min(BLOCKS_PER_BATCH, totalBlocks - first + 1)));
+  const written: WrittenBatch[] = [];
+  await benchPipeline(ranges, totalBlocks, written);
+  const records = written.reduce((sum, batch) => sum + batch.puts.length / 2, 0);
+  const megabytes = written.reduce((sum, batch) => sum + batch.puts.reduce((bytes, text) => bytes + Buffer.byteLength(text), 0), 0) / 1e6;
+  const runs = [];
   for (let i = 0; i < PIPELINE_RUNS; i++) {
-    const run = await benchPipeline();
-    console.log(`A. ingest pipeline, run ${i + 1}/${PIPELINE_RUNS}: ${run.events} events in ${run.seconds.toFixed(2)} s = ${run.eventsPerSecond} events/s (${run.cpuSeconds.toFixed(1)} CPU-s)`);
-    runs.push(run);
+    const run = await benchPipeline(ranges, totalBlocks);
+    const alone = await benchStoreAlone(written);
+    const storeAlone = { seconds: alone.seconds, recordsPerSecond: Math.round(records / alone.seconds), eventsPerSecond: Math.round(run.events / alone.seconds) };
+    const ofStoreAlone = Math.round((100 * alone.seconds) / run.seconds) / 100;
+    console.log(
+      `A. ingest pipeline, run ${i + 1}/${PIPELINE_RUNS}: ${run.events} events in ${run.seconds.toFixed(2)} s = ${run.eventsPerSecond} events/s (${run.cpuSeconds.toFixed(1)} CPU-s); ` +
+        `LevelDB alone, the same ${records} records: ${alone.seconds.toFixed(2)} s = ${storeAlone.recordsPerSecond} records/s (${storeAlone.eventsPerSecond} events/s); ingest at ${ofStoreAlone} of it`,
+    );
+    runs.push({ ...run, storeAlone, ofStoreAlone });
   }
   const median = [...runs].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond)[Math.floor(runs.length / 2)];
-  console.log(`A. ingest pipeline: median ${median.eventsPerSecond} events/s of ${runs.length} runs (${runs.map((run) => run.eventsPerSecond).join(", ")})`);
-  return { ...median, runs };
+  const ratios = runs.map((run) => run.ofStoreAlone).sort((a, b) => a - b);
+  console.log(
+    `A. ingest pipeline: median ${median.eventsPerSecond} events/s of ${runs.length} runs (${runs.map((run) => run.eventsPerSecond).join(", ")}); ` +
+      `${records} records (${(records / median.events).toFixed(2)} per event, ${megabytes.toFixed(0)} MB); ingest at ${ratios[Math.floor(ratios.length / 2)]} (median) of LevelDB alone`,
+  );
+  return { ...median, records, megabytes, medianOfStoreAlone: ratios[Math.floor(ratios.length / 2)], runs };
 }
 
 const pipeline = ONLY === "api" ? undefined : await benchPipelineRuns();
@@ -266,7 +353,7 @@ try {
   if (backfill !== undefined) console.log(`B. backfill from anvil: ${backfill.events} events in ${backfill.seconds.toFixed(2)} s = ${backfill.eventsPerSecond} events/s`);
   const api = await benchApi(anvil, pennyPost);
   console.log(`C. GET /v1/posts at ${api.targetRate}/s for ${api.seconds} s while ingesting: ${api.requestsPerSecond} req/s, p50 ${api.latencyMs.p50} ms, p99 ${api.latencyMs.p99} ms, non-2xx ${api.non2xx}, errors ${api.errors}; ${api.postsIngestedDuringLoad} posts ingested meanwhile in ${api.blockMs === 0 ? "a block each" : `${api.blockMs}-ms blocks`}; the server's event loop late by p99 ${api.serverEventLoopLatenessMs.p99} ms, max ${api.serverEventLoopLatenessMs.max} ms`);
-  const environment = { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  const environment = { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, nodeFlags: process.execArgv };
   await mkdir(OUT, { recursive: true });
   await writeFile(path.join(OUT, "indexer.json"), `${JSON.stringify({ environment, pipeline, backfill, api }, null, 2)}\n`);
   console.log(`Results: ${path.join(OUT, "indexer.json")}`);
