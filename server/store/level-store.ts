@@ -34,6 +34,19 @@ export interface OpenBatch {
   discard(): void;
 }
 
+/**
+ * abstract-level's private API of a chained batch, which classic-level implements: `_put` takes a
+ * key and value already encoded (strings are stored as UTF-8). The public `put` adds argument
+ * checks, encoding lookups, sublevel prefixes, prewrite hooks and write events, and allocates an
+ * operation object per put: on the ingest path that was ~4% of the main thread and ~15% of all
+ * allocations (measured with V8's sampling heap profiler). This store has no sublevels, hooks or
+ * listeners, so the private put stores the same bytes. The public `write` skips a batch whose
+ * public length is 0, so a batch's first put always goes through the public API.
+ */
+interface PrivateBatch {
+  _put(key: string, value: string): void;
+}
+
 const NO_VALUES: ReadonlyMap<string, unknown> = new Map();
 const NO_DELETIONS = Symbol("none");
 /** For values already serialized as JSON: stored as they are (the json encoding writes the same bytes). */
@@ -104,15 +117,23 @@ export class LevelStore {
    */
   openBatch(): OpenBatch {
     const batch = this.#db.batch();
-    return {
-      putText: (key, json) => {
+    const raw = batch as unknown as PrivateBatch;
+    let opened = false;
+    /** A put of a value serialized as JSON: the first through the public API, the rest through the private one (see PrivateBatch). */
+    const putText = (key: string, json: string) => {
+      if (opened) raw._put(key, json);
+      else {
         batch.put(key, json, AS_TEXT);
-      },
+        opened = true;
+      }
+    };
+    return {
+      putText,
       commit: (values, deleted, ops) => {
         // Values are serialized here, before this returns: callers may change the objects afterwards.
         for (const [key, value] of values) {
           if (value === deleted) batch.del(key);
-          else batch.put(key, value);
+          else putText(key, JSON.stringify(value));
         }
         for (const op of ops) {
           if (op.type === "put") batch.put(op.key, op.value);
