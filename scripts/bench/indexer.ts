@@ -12,7 +12,7 @@
  *     requests/s on GET /v1/posts against the server process, while a producer posts every ~20 ms
  *     and the chain makes a block every 250 ms; after a 3-second warm-up at the same rate.
  *
- * Options (env): BENCH_ONLY=pipeline (A only) or api (C only, on a chain filled as for B), BENCH_PIPELINE_EVENTS (200000), BENCH_PIPELINE_RUNS (5), BENCH_BACKFILL_EVENTS (20000),
+ * Options (env): BENCH_ONLY=pipeline (A only), backfill (B only) or api (C only, on a chain filled as for B), BENCH_PIPELINE_EVENTS (200000), BENCH_PIPELINE_RUNS (5), BENCH_BACKFILL_EVENTS (20000),
  * BENCH_API_RATE (2000), BENCH_API_SECONDS (10), BENCH_API_CONNECTIONS (20), BENCH_API_BLOCK_MS (250; 0 = a block per post), BENCH_OUT (bench/results/indexer-<time>).
  */
 import { spawn } from "node:child_process";
@@ -304,7 +304,9 @@ async function benchApi(anvil: Anvil, pennyPost: Hex) {
 }
 
 const ONLY = process.env.BENCH_ONLY;
-if (ONLY !== undefined && ONLY !== "pipeline" && ONLY !== "api") throw new Error(`BENCH_ONLY must be "pipeline" or "api", not "${ONLY}"`);
+const PARTS = ["pipeline", "backfill", "api"] as const;
+if (ONLY !== undefined && !PARTS.includes(ONLY as (typeof PARTS)[number])) throw new Error(`BENCH_ONLY must be one of ${PARTS.join(", ")}, not "${ONLY}"`);
+const runs = (part: (typeof PARTS)[number]) => ONLY === undefined || ONLY === part;
 /**
  * A: a warm-up run first (the JIT's, not timed as A, recording what it writes), then PIPELINE_RUNS
  * pairs, each on fresh databases: the pipeline, then LevelDB alone writing the same batches. The
@@ -342,17 +344,17 @@ async function benchPipelineRuns() {
   return { ...median, records, megabytes, medianOfStoreAlone: ratios[Math.floor(ratios.length / 2)], runs };
 }
 
-const pipeline = ONLY === "api" ? undefined : await benchPipelineRuns();
+const pipeline = runs("pipeline") ? await benchPipelineRuns() : undefined;
 if (ONLY === "pipeline") process.exit(0);
 const anvil = await startAnvil();
 try {
   const pennyPost = await deployPennyPost(anvil, FEE);
   const bulk = await deployBulk(anvil);
   await fillChain(anvil, pennyPost, bulk, BACKFILL_EVENTS);
-  const backfill = ONLY === "api" ? undefined : await benchBackfill(anvil, pennyPost);
+  const backfill = runs("backfill") ? await benchBackfill(anvil, pennyPost) : undefined;
   if (backfill !== undefined) console.log(`B. backfill from anvil: ${backfill.events} events in ${backfill.seconds.toFixed(2)} s = ${backfill.eventsPerSecond} events/s`);
-  const api = await benchApi(anvil, pennyPost);
-  console.log(`C. GET /v1/posts at ${api.targetRate}/s for ${api.seconds} s while ingesting: ${api.requestsPerSecond} req/s, p50 ${api.latencyMs.p50} ms, p99 ${api.latencyMs.p99} ms, non-2xx ${api.non2xx}, errors ${api.errors}; ${api.postsIngestedDuringLoad} posts ingested meanwhile in ${api.blockMs === 0 ? "a block each" : `${api.blockMs}-ms blocks`}; the server's event loop late by p99 ${api.serverEventLoopLatenessMs.p99} ms, max ${api.serverEventLoopLatenessMs.max} ms`);
+  const api = runs("api") ? await benchApi(anvil, pennyPost) : undefined;
+  if (api !== undefined) console.log(`C. GET /v1/posts at ${api.targetRate}/s for ${api.seconds} s while ingesting: ${api.requestsPerSecond} req/s, p50 ${api.latencyMs.p50} ms, p99 ${api.latencyMs.p99} ms, non-2xx ${api.non2xx}, errors ${api.errors}; ${api.postsIngestedDuringLoad} posts ingested meanwhile in ${api.blockMs === 0 ? "a block each" : `${api.blockMs}-ms blocks`}; the server's event loop late by p99 ${api.serverEventLoopLatenessMs.p99} ms, max ${api.serverEventLoopLatenessMs.max} ms`);
   const environment = { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, nodeFlags: process.execArgv };
   await mkdir(OUT, { recursive: true });
   await writeFile(path.join(OUT, "indexer.json"), `${JSON.stringify({ environment, pipeline, backfill, api }, null, 2)}\n`);
