@@ -76,7 +76,7 @@ export async function startServer(config: Config, logger: Logger, options: { anc
     client, store, logger, anchorData: options.anchorData ?? relayer,
     config: {
       address: contracts.PennyPost, startBlock, confirmations: config.CONFIRMATIONS, reorgWindow: config.REORG_WINDOW,
-      chunkBlocks: config.BACKFILL_CHUNK_BLOCKS, maxChunkBlocks: config.BACKFILL_MAX_CHUNK_BLOCKS, pollIntervalMs: config.POLL_INTERVAL_MS,
+      chunkBlocks: config.BACKFILL_CHUNK_BLOCKS, maxChunkBlocks: config.BACKFILL_MAX_CHUNK_BLOCKS, chunkLogs: config.BACKFILL_CHUNK_LOGS, pollIntervalMs: config.POLL_INTERVAL_MS,
       cacheRecords: config.INDEX_CACHE_RECORDS, batchEvents: config.BACKFILL_BATCH_EVENTS,
     },
     hooks: {

@@ -28,6 +28,7 @@ import { encodeEventTopics, encodeFunctionData, type Hex, type Log } from "viem"
 import { pennyPostAbi } from "../../lib/abi.ts";
 import { createFollower } from "../../server/chain/follower.ts";
 import { decodeLogs } from "../../server/chain/decode.ts";
+import { loadConfig } from "../../server/config.ts";
 import { createIngestor } from "../../server/ingest/apply.ts";
 import type { IndexedBlock, ProtocolEvent } from "../../server/domain.ts";
 import { LevelStore } from "../../server/store/level-store.ts";
@@ -46,6 +47,7 @@ const FEE = 10n ** 13n;
 const LOGS_PER_BLOCK = 100;
 const BLOCKS_PER_BATCH = 20;
 const logger = pino({ level: "silent" });
+const DEFAULTS = loadConfig({});
 
 const hash = (n: number): Hex => `0x${n.toString(16).padStart(64, "0")}`;
 const author = (i: number): Hex => `0x${(0xa000 + (i % 1000)).toString(16).padStart(40, "0")}`;
@@ -201,7 +203,11 @@ async function benchBackfill(anvil: Anvil, pennyPost: Hex) {
   const store = await LevelStore.open(dir);
   const follower = createFollower({
     client: anvil.client, store, logger,
-    config: { address: pennyPost, startBlock: 0, confirmations: 0, reorgWindow: 64, chunkBlocks: 2_000, maxChunkBlocks: 100_000, pollIntervalMs: 50 },
+    config: {
+      address: pennyPost, startBlock: 0, confirmations: 0, reorgWindow: 64, pollIntervalMs: 50,
+      // The server's defaults (server/config.ts) for the ranges and batches.
+      chunkBlocks: DEFAULTS.BACKFILL_CHUNK_BLOCKS, maxChunkBlocks: DEFAULTS.BACKFILL_MAX_CHUNK_BLOCKS, chunkLogs: DEFAULTS.BACKFILL_CHUNK_LOGS, batchEvents: DEFAULTS.BACKFILL_BATCH_EVENTS,
+    },
   });
   const started = performance.now();
   await follower.syncOnce();

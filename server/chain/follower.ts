@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import type { PublicClient } from "viem";
 
 import type { AnchorDataSource, Cursor, Hex, IndexedBlock, ProtocolEvent } from "../domain.ts";
-import { DEFAULT_BATCH_EVENTS } from "../config.ts";
+import { DEFAULT_BATCH_EVENTS, DEFAULT_CHUNK_LOGS } from "../config.ts";
 import { DeepReorgError, NonRetryableError, RetryableError } from "../errors.ts";
 import { resolveAnchors, type AnchorContext } from "../ingest/anchors.ts";
 import { createIngestor, readCursor, storedBlockHash, type BlockRecord } from "../ingest/apply.ts";
@@ -25,8 +25,11 @@ export interface FollowerConfig {
   confirmations: number;
   /** Blocks kept with hashes and undo records; a deeper reorg halts. */
   reorgWindow: number;
+  /** The first eth_getLogs range, in blocks; then see nextChunkBlocks. */
   chunkBlocks: number;
   maxChunkBlocks: number;
+  /** Logs per eth_getLogs response to aim at (see nextChunkBlocks); default DEFAULT_CHUNK_LOGS. */
+  chunkLogs?: number;
   pollIntervalMs: number;
   /** Records the ingestor keeps in memory (see createIngestor); default DEFAULT_RECORD_CACHE. */
   cacheRecords?: number;
@@ -61,6 +64,19 @@ export function splitChunk(blocks: readonly IndexedBlock[], events: readonly Pro
   if (next !== events.length) throw new Error(`an event of block ${events[next].blockNumber} is out of order or outside the chunk's blocks`);
   parts.push(part);
   return parts;
+}
+
+/**
+ * The next eth_getLogs range, in blocks, after a range of `span` blocks (planned: `chunk`) returned
+ * `logs` logs: shrunk in proportion when they exceeded `target` (a dense stretch of chain: a
+ * node's time per log grows with the size of its answer, and a smaller range is ingested while the
+ * next one is fetched); grown in proportion, at most 8x and up to `max`, when under half of it (a
+ * sparse stretch); else unchanged.
+ */
+export function nextChunkBlocks(chunk: number, span: number, logs: number, target: number, max: number): number {
+  if (logs > target) return Math.max(1, Math.floor((span * target) / logs));
+  if (logs * 2 < target) return Math.min(max, chunk * Math.min(8, Math.floor(target / Math.max(1, logs))));
+  return chunk;
 }
 
 export interface FollowerHooks {
@@ -230,7 +246,7 @@ export function createFollower({ client, store, logger, config, hooks = {}, anch
       const logsByBlock = Map.groupBy(logs, (log) => Number(log.blockNumber));
       const events = blocks.flatMap((block) => decodeLogs(logsByBlock.get(Number(block.number)) ?? [], block.timestamp));
       await resolveAnchors(events, anchors);
-      chunk = Math.min(config.maxChunkBlocks, chunk * 2);
+      chunk = nextChunkBlocks(chunk, to - from + 1, logs.length, config.chunkLogs ?? DEFAULT_CHUNK_LOGS, config.maxChunkBlocks);
       return { to, blocks, events };
     }
   }

@@ -69,6 +69,36 @@ describe("follower (Hardhat network)", () => {
     assert.deepEqual(split, perBlock);
   });
 
+  it("sizes eth_getLogs ranges by the logs they return: a dense stretch in small ranges, then growing ones, the same index", async () => {
+    const first = Number(await client.getBlockNumber({ cacheTime: 0 })) + 1;
+    // Five blocks of six posts each (six senders: one pending transaction each), then empty ones.
+    await provider.request({ method: "evm_setAutomine", params: [false] });
+    try {
+      for (let block = 0; block < 5; block++) {
+        for (let i = 0; i < 6; i++) await post(1 + i, `dense ${block}.${i}`);
+        await mine(1);
+      }
+    } finally {
+      await provider.request({ method: "evm_setAutomine", params: [true] });
+    }
+    await mine(16); // deeper than the reorg window (4): all backfilled, none followed block by block
+    const calls: { span: number; logs: number }[] = [];
+    const counting = {
+      ...client,
+      getLogs: async (args: Parameters<PublicClient["getLogs"]>[0]) => {
+        const logs = await client.getLogs(args);
+        if (args?.fromBlock !== undefined && args.toBlock !== undefined) calls.push({ span: Number(args.toBlock) - Number(args.fromBlock) + 1, logs: logs.length });
+        return logs;
+      },
+    } as PublicClient;
+    const range = { startBlock: first, reorgWindow: 4 };
+    const sized = await freshDump(counting, pennyPost.address, { ...range, chunkBlocks: 4, maxChunkBlocks: 1_000, chunkLogs: 6 });
+    // 4 blocks gave 24 logs: the next range is 4 * 6 / 24 = 1 block; once empty, ranges grow 6x (6 / 1 log).
+    assert.deepEqual(calls.slice(0, 4), [{ span: 4, logs: 24 }, { span: 1, logs: 6 }, { span: 1, logs: 0 }, { span: 6, logs: 0 }], JSON.stringify(calls));
+    const perBlock = await freshDump(client, pennyPost.address, { ...range, chunkBlocks: 1, maxChunkBlocks: 1 });
+    assert.deepEqual(sized, perBlock);
+  });
+
   it("indexes through hardhat_mine's reserved blocks, whose parentHash is zero, without getting stuck", async () => {
     const { store, follower } = await openIndexer(client, pennyPost.address, { reorgWindow: 64 });
     await follower.syncOnce();

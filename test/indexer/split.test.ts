@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { describe, it } from "mocha";
 
-import { splitChunk } from "../../server/chain/follower.ts";
+import { nextChunkBlocks, splitChunk } from "../../server/chain/follower.ts";
 import type { Hex, IndexedBlock, ProtocolEvent } from "../../server/domain.ts";
 
 const hash = (n: number): Hex => `0x${n.toString(16).padStart(64, "0")}`;
@@ -40,5 +40,19 @@ describe("splitChunk: a fetched chunk written in batches of about BACKFILL_BATCH
     const blocks: IndexedBlock[] = [{ number: 5n, hash: hash(5), parentHash: hash(4), timestamp: 0 }];
     const stray = { kind: "Paused", blockNumber: 6n, blockHash: hash(6), logIndex: 0, txHash: hash(1), timestamp: 0 } as ProtocolEvent;
     assert.throws(() => splitChunk(blocks, [stray, stray], 1), /outside the chunk's blocks/);
+  });
+});
+
+describe("nextChunkBlocks: eth_getLogs ranges sized by the logs they return", () => {
+  it("shrinks in proportion above the target, grows in proportion (at most 8x, up to the ceiling) under half of it, else keeps the range", () => {
+    assert.equal(nextChunkBlocks(100, 100, 20_000, 2_000, 100_000), 10);
+    assert.equal(nextChunkBlocks(100, 40, 8_000, 2_000, 100_000), 10); // the last range of a backfill can be shorter than planned
+    assert.equal(nextChunkBlocks(3, 3, 1_000_000, 2_000, 100_000), 1); // never below one block
+    assert.equal(nextChunkBlocks(100, 100, 999, 2_000, 100_000), 200);
+    assert.equal(nextChunkBlocks(100, 100, 500, 2_000, 100_000), 400);
+    assert.equal(nextChunkBlocks(100, 100, 0, 2_000, 100_000), 800);
+    assert.equal(nextChunkBlocks(80_000, 80_000, 0, 2_000, 100_000), 100_000);
+    assert.equal(nextChunkBlocks(100, 100, 1_000, 2_000, 100_000), 100);
+    assert.equal(nextChunkBlocks(100, 100, 2_000, 2_000, 100_000), 100);
   });
 });
