@@ -12,7 +12,7 @@
  *     requests/s on GET /v1/posts against the server process, while a producer posts every ~20 ms
  *     and the chain makes a block every 250 ms; after a 3-second warm-up at the same rate.
  *
- * Options (env): BENCH_ONLY=pipeline (A only), backfill (B only) or api (C only, on a chain filled as for B), BENCH_PIPELINE_EVENTS (200000), BENCH_PIPELINE_RUNS (5), BENCH_BACKFILL_EVENTS (20000),
+ * Options (env): BENCH_ONLY=pipeline (A only), backfill (B only) or api (C only, on a chain filled as for B), BENCH_PIPELINE_EVENTS (200000), BENCH_PIPELINE_RUNS (5), BENCH_BACKFILL_EVENTS (100000),
  * BENCH_API_RATE (2000), BENCH_API_SECONDS (10), BENCH_API_CONNECTIONS (20), BENCH_API_BLOCK_MS (250; 0 = a block per post), BENCH_OUT (bench/results/indexer-<time>).
  */
 import { spawn } from "node:child_process";
@@ -37,7 +37,7 @@ import { deployPennyPost, startAnvil, type Anvil } from "../../test/indexer/anvi
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const PIPELINE_EVENTS = env("BENCH_PIPELINE_EVENTS", 200_000);
 const PIPELINE_RUNS = env("BENCH_PIPELINE_RUNS", 5);
-const BACKFILL_EVENTS = env("BENCH_BACKFILL_EVENTS", 20_000);
+const BACKFILL_EVENTS = env("BENCH_BACKFILL_EVENTS", 100_000);
 const API_RATE = env("BENCH_API_RATE", 2_000);
 const API_SECONDS = env("BENCH_API_SECONDS", 10);
 const API_CONNECTIONS = env("BENCH_API_CONNECTIONS", 20);
