@@ -1,22 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 
 import { after, describe, it } from "mocha";
 
 import { LevelStore } from "../../server/store/level-store.ts";
+import { removeTempDirs, tempDir } from "./helpers.ts";
 
 describe("LevelStore batches (server/store/level-store.ts)", () => {
-  const dirs: string[] = [];
-  const open = async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "pennypost-store-"));
-    dirs.push(dir);
-    return LevelStore.open(dir);
-  };
-  after(async () => {
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  });
+  const open = async () => LevelStore.open(await tempDir("store"));
+  after(removeTempDirs);
 
   it("an open batch of serialized values only writes every one of them, read back as the values they encode", async () => {
     const store = await open();

@@ -1,7 +1,4 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 
 import { after, describe, it } from "mocha";
 
@@ -9,17 +6,11 @@ import { NonRetryableError } from "../../server/errors.ts";
 import { keys } from "../../server/store/keys.ts";
 import { LevelStore } from "../../server/store/level-store.ts";
 import { checkSchema, SCHEMA_VERSION } from "../../server/store/schema.ts";
+import { removeTempDirs, tempDir } from "./helpers.ts";
 
 describe("index layout version (server/store/schema.ts)", () => {
-  const dirs: string[] = [];
-  const open = async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "pennypost-schema-"));
-    dirs.push(dir);
-    return LevelStore.open(dir);
-  };
-  after(async () => {
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  });
+  const open = async () => LevelStore.open(await tempDir("schema"));
+  after(removeTempDirs);
 
   it("marks an empty index with this layout, and accepts it again", async () => {
     const store = await open();
