@@ -159,8 +159,8 @@ async function benchPipeline(ranges: ReturnType<typeof syntheticBlocks>[], total
 }
 
 /**
- * LevelDB alone: the very batches a pipeline run wrote (its records already serialized), written
- * the way the ingestor writes them (one batch filled while the previous one is written), into a
+ * LevelDB alone: the puts and deletions of each batch a pipeline run wrote (its records already
+ * serialized; a batch's deletions after its puts), written the way the ingestor writes them (one batch filled while the previous one is written), into a
  * fresh store with the same settings. The ceiling of A on this machine at this moment.
  */
 async function benchStoreAlone(batches: readonly WrittenBatch[]) {

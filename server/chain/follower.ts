@@ -70,13 +70,14 @@ export function splitChunk(blocks: readonly IndexedBlock[], events: readonly Pro
  * The next eth_getLogs range, in blocks, after a range of `span` blocks (planned: `chunk`) returned
  * `logs` logs: shrunk in proportion when they exceeded `target` (a dense stretch of chain: a
  * node's time per log grows with the size of its answer, and a smaller range is ingested while the
- * next one is fetched); grown in proportion, at most 8x and up to `max`, when under half of it (a
- * sparse stretch); else unchanged.
+ * next one is fetched); grown in proportion, at most 8x, when under half of it (a sparse stretch);
+ * else unchanged. Never above `max`, never below 1.
  */
 export function nextChunkBlocks(chunk: number, span: number, logs: number, target: number, max: number): number {
-  if (logs > target) return Math.max(1, Math.floor((span * target) / logs));
-  if (logs * 2 < target) return Math.min(max, chunk * Math.min(8, Math.floor(target / Math.max(1, logs))));
-  return chunk;
+  let next = chunk;
+  if (logs > target) next = Math.floor((span * target) / logs);
+  else if (logs * 2 < target) next = chunk * (logs === 0 ? 8 : Math.min(8, Math.floor(target / logs)));
+  return Math.max(1, Math.min(max, next));
 }
 
 export interface FollowerHooks {
@@ -125,7 +126,9 @@ export function createFollower({ client, store, logger, config, hooks = {}, anch
   const controller = new AbortController();
   /** Every write to the index goes through it, so its record cache stays true. */
   const ingestor = createIngestor(store, config.reorgWindow, config.cacheRecords);
-  let chunk = config.chunkBlocks;
+  /** The largest eth_getLogs range to ask for: the configured ceiling, lowered below a range the provider refused during this backfill. */
+  let ceiling = config.maxChunkBlocks;
+  let chunk = Math.min(config.chunkBlocks, ceiling);
   let running: Promise<void> | undefined;
   let checkedHead = false;
   const state: FollowerStatus = {
@@ -225,6 +228,8 @@ export function createFollower({ client, store, logger, config, hooks = {}, anch
         logs = await getLogs(from, to);
       } catch (error) {
         if (chunk === 1) throw error;
+        // A provider that caps the range refuses it again if it grows back past what it refused.
+        ceiling = Math.max(1, to - from);
         chunk = Math.max(1, Math.floor(chunk / 2));
         logger.info({ from, to, chunk, err: error }, "log range refused; shrinking");
         continue;
@@ -246,7 +251,7 @@ export function createFollower({ client, store, logger, config, hooks = {}, anch
       const logsByBlock = Map.groupBy(logs, (log) => Number(log.blockNumber));
       const events = blocks.flatMap((block) => decodeLogs(logsByBlock.get(Number(block.number)) ?? [], block.timestamp));
       await resolveAnchors(events, anchors);
-      chunk = nextChunkBlocks(chunk, to - from + 1, logs.length, config.chunkLogs ?? DEFAULT_CHUNK_LOGS, config.maxChunkBlocks);
+      chunk = nextChunkBlocks(chunk, to - from + 1, logs.length, config.chunkLogs ?? DEFAULT_CHUNK_LOGS, ceiling);
       return { to, blocks, events };
     }
   }
@@ -256,6 +261,9 @@ export function createFollower({ client, store, logger, config, hooks = {}, anch
    * projected and written; every batch is still atomic with its cursor, and they land in order.
    */
   async function backfill(from: number, target: number): Promise<void> {
+    // What a provider refused is remembered for one backfill: a refusal may have been transient.
+    ceiling = config.maxChunkBlocks;
+    chunk = Math.min(chunk, ceiling);
     let pending = fetchChunk(from, target);
     try {
       for (;;) {

@@ -119,8 +119,11 @@ export class LevelStore {
     const batch = this.#db.batch();
     const raw = batch as unknown as PrivateBatch;
     let opened = false;
+    /** Set by commit and discard: the private put checks nothing, so this batch does. */
+    let closed = false;
     /** A put of a value serialized as JSON: the first through the public API, the rest through the private one (see PrivateBatch). */
     const putText = (key: string, json: string) => {
+      if (closed) throw new Error(`put of ${key} into a batch already committed or discarded`);
       if (opened) raw._put(key, json);
       else {
         batch.put(key, json, AS_TEXT);
@@ -130,18 +133,31 @@ export class LevelStore {
     return {
       putText,
       commit: (values, deleted, ops) => {
-        // Values are serialized here, before this returns: callers may change the objects afterwards.
-        for (const [key, value] of values) {
-          if (value === deleted) batch.del(key);
-          else putText(key, JSON.stringify(value));
+        try {
+          // Values are serialized here, before this returns: callers may change the objects afterwards.
+          for (const [key, value] of values) {
+            if (value === deleted) {
+              batch.del(key);
+              continue;
+            }
+            const json = JSON.stringify(value) as string | undefined;
+            if (json === undefined) throw new TypeError(`the value of ${key} has no JSON form (${typeof value})`);
+            putText(key, json);
+          }
+          for (const op of ops) {
+            if (op.type === "put") batch.put(op.key, op.value);
+            else batch.del(op.key);
+          }
+        } catch (error) {
+          closed = true;
+          batch.close().catch(() => {});
+          return Promise.reject(error as Error);
         }
-        for (const op of ops) {
-          if (op.type === "put") batch.put(op.key, op.value);
-          else batch.del(op.key);
-        }
+        closed = true;
         return batch.write();
       },
       discard: () => {
+        closed = true;
         batch.close().catch(() => {});
       },
     };

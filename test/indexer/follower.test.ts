@@ -93,10 +93,31 @@ describe("follower (Hardhat network)", () => {
     } as PublicClient;
     const range = { startBlock: first, reorgWindow: 4 };
     const sized = await freshDump(counting, pennyPost.address, { ...range, chunkBlocks: 4, maxChunkBlocks: 1_000, chunkLogs: 6 });
-    // 4 blocks gave 24 logs: the next range is 4 * 6 / 24 = 1 block; once empty, ranges grow 6x (6 / 1 log).
-    assert.deepEqual(calls.slice(0, 4), [{ span: 4, logs: 24 }, { span: 1, logs: 6 }, { span: 1, logs: 0 }, { span: 6, logs: 0 }], JSON.stringify(calls));
+    // 4 blocks gave 24 logs: the next range is 4 * 6 / 24 = 1 block; once empty, ranges grow 8x.
+    assert.deepEqual(calls.slice(0, 4), [{ span: 4, logs: 24 }, { span: 1, logs: 6 }, { span: 1, logs: 0 }, { span: 8, logs: 0 }], JSON.stringify(calls));
     const perBlock = await freshDump(client, pennyPost.address, { ...range, chunkBlocks: 1, maxChunkBlocks: 1 });
     assert.deepEqual(sized, perBlock);
+  });
+
+  it("a provider that caps the range: after a refusal, ranges grow back no further than below it", async () => {
+    await mine(60);
+    const calls: { span: number; refused: boolean }[] = [];
+    const capped = {
+      ...client,
+      getLogs: async (args: Parameters<PublicClient["getLogs"]>[0]) => {
+        const span = args?.fromBlock !== undefined && args.toBlock !== undefined ? Number(args.toBlock) - Number(args.fromBlock) + 1 : 1;
+        calls.push({ span, refused: span > 5 });
+        if (span > 5) throw new Error("query exceeds the maximum block range of 5");
+        return client.getLogs(args);
+      },
+    } as PublicClient;
+    const dump = await freshDump(capped, pennyPost.address, { reorgWindow: 4, chunkBlocks: 4, maxChunkBlocks: 1_000, chunkLogs: 2_000 });
+    const refused = calls.filter((call) => call.refused).length;
+    const served = calls.length - refused;
+    // Each refusal lowers the ceiling below the refused span: a handful in all, not one per growth.
+    assert.ok(served >= 10, JSON.stringify(calls));
+    assert.ok(refused <= 8, `${refused} refusals for ${served} ranges: ${JSON.stringify(calls)}`);
+    assert.deepEqual(dump, await freshDump(client, pennyPost.address, { reorgWindow: 4, chunkBlocks: 1, maxChunkBlocks: 1 }));
   });
 
   it("indexes through hardhat_mine's reserved blocks, whose parentHash is zero, without getting stuck", async () => {

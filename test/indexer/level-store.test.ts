@@ -47,6 +47,21 @@ describe("LevelStore batches (server/store/level-store.ts)", () => {
     await store.close();
   });
 
+  it("a value with no JSON form fails the commit and writes nothing of the batch; a committed batch takes no more puts", async () => {
+    const store = await open();
+    const deleted = Symbol("deleted");
+    const failing = store.openBatch();
+    failing.putText("a!1", "1");
+    await assert.rejects(failing.commit(new Map<string, unknown>([["a!2", undefined]]), deleted, []), /a!2 has no JSON form/);
+    assert.deepEqual(await store.dump(), []);
+    const batch = store.openBatch();
+    batch.putText("a!1", "1");
+    await batch.commit(new Map(), deleted, []);
+    assert.throws(() => batch.putText("a!2", "2"), /already committed or discarded/);
+    assert.deepEqual(await store.dump(), [["a!1", 1]]);
+    await store.close();
+  });
+
   it("a discarded batch writes nothing", async () => {
     const store = await open();
     const batch = store.openBatch();

@@ -54,5 +54,7 @@ describe("nextChunkBlocks: eth_getLogs ranges sized by the logs they return", ()
     assert.equal(nextChunkBlocks(80_000, 80_000, 0, 2_000, 100_000), 100_000);
     assert.equal(nextChunkBlocks(100, 100, 1_000, 2_000, 100_000), 100);
     assert.equal(nextChunkBlocks(100, 100, 2_000, 2_000, 100_000), 100);
+    assert.equal(nextChunkBlocks(100, 100, 0, 1, 100_000), 800); // a target of 1: empty ranges still grow
+    assert.equal(nextChunkBlocks(500, 500, 2_000, 2_000, 200), 200); // a range above the ceiling comes down to it
   });
 });
