@@ -130,36 +130,37 @@ export class LevelStore {
         opened = true;
       }
     };
+    /** A put of a value to serialize as JSON (the store's value encoding writes the same bytes). */
+    const putValue = (key: string, value: unknown) => {
+      const json = JSON.stringify(value) as string | undefined;
+      if (json === undefined) throw new TypeError(`the value of ${key} has no JSON form (${typeof value})`);
+      putText(key, json);
+    };
+    const discard = () => {
+      closed = true;
+      batch.close().catch(() => {});
+    };
     return {
       putText,
       commit: (values, deleted, ops) => {
         try {
           // Values are serialized here, before this returns: callers may change the objects afterwards.
           for (const [key, value] of values) {
-            if (value === deleted) {
-              batch.del(key);
-              continue;
-            }
-            const json = JSON.stringify(value) as string | undefined;
-            if (json === undefined) throw new TypeError(`the value of ${key} has no JSON form (${typeof value})`);
-            putText(key, json);
+            if (value === deleted) batch.del(key);
+            else putValue(key, value);
           }
           for (const op of ops) {
-            if (op.type === "put") batch.put(op.key, op.value);
+            if (op.type === "put") putValue(op.key, op.value);
             else batch.del(op.key);
           }
         } catch (error) {
-          closed = true;
-          batch.close().catch(() => {});
+          discard();
           return Promise.reject(error as Error);
         }
         closed = true;
         return batch.write();
       },
-      discard: () => {
-        closed = true;
-        batch.close().catch(() => {});
-      },
+      discard,
     };
   }
 
