@@ -126,9 +126,9 @@ export function createFollower({ client, store, logger, config, hooks = {}, anch
   const controller = new AbortController();
   /** Every write to the index goes through it, so its record cache stays true. */
   const ingestor = createIngestor(store, config.reorgWindow, config.cacheRecords);
-  /** The largest eth_getLogs range to ask for: the configured ceiling, lowered below a range the provider refused during this backfill. */
+  /** The largest eth_getLogs range to ask for: the configured ceiling, lowered below a range the provider refused during this backfill (set by backfill). */
   let ceiling = config.maxChunkBlocks;
-  let chunk = Math.min(config.chunkBlocks, ceiling);
+  let chunk = config.chunkBlocks;
   let running: Promise<void> | undefined;
   let checkedHead = false;
   const state: FollowerStatus = {
