@@ -11,9 +11,9 @@
  *  C. feed API under load while ingesting: autocannon (its own process) at a fixed 2,000
  *     requests/s on GET /v1/posts against the server process, while a producer posts every ~20 ms
  *     and the chain makes a block every 250 ms; after a 3-second warm-up at the same rate, three
- *     10-second windows, each reported, and the median one; C runs
- *     before B, with 20,000 events on the chain (with 100,000, and the server's start-up backfill
- *     of them, its event loop stalled up to 25-30 ms against 12-16, p99 14-20 ms against 13-15).
+ *     10-second windows, each reported, and the median one. C runs before B, with 20,000 events
+ *     on the chain (with 100,000, and the server's start-up backfill of them, its event loop
+ *     stalled up to 25-30 ms against 12-16, p99 14-20 ms against 13-15).
  *
  * Options (env): BENCH_ONLY=pipeline (A only), backfill (B only) or api (C only), BENCH_PIPELINE_EVENTS (200000), BENCH_PIPELINE_RUNS (5), BENCH_BACKFILL_EVENTS (100000),
  * BENCH_API_RATE (2000), BENCH_API_SECONDS (10), BENCH_API_WINDOWS (3: measured windows of that length, one after the other), BENCH_API_CONNECTIONS (20), BENCH_API_BLOCK_MS (250; 0 = a block per post), BENCH_API_INDEX_EVENTS (20000: events on the chain before C), BENCH_OUT (bench/results/indexer-<time>).
@@ -53,6 +53,9 @@ const LOGS_PER_BLOCK = 100;
 const BLOCKS_PER_BATCH = 20;
 const logger = pino({ level: "silent" });
 const DEFAULTS = loadConfig({});
+
+/** The middle item of `items` ordered by `by` (the upper one of an even count). */
+const median = <T>(items: readonly T[], by: (item: T) => number): T => [...items].sort((a, b) => by(a) - by(b))[Math.floor(items.length / 2)];
 
 const hash = (n: number): Hex => `0x${n.toString(16).padStart(64, "0")}`;
 const author = (i: number): Hex => `0x${(0xa000 + (i % 1000)).toString(16).padStart(40, "0")}`;
@@ -160,8 +163,9 @@ async function benchPipeline(ranges: ReturnType<typeof syntheticBlocks>[], total
 
 /**
  * LevelDB alone: the puts and deletions of each batch a pipeline run wrote (its records already
- * serialized; a batch's deletions after its puts), written the way the ingestor writes them (one batch filled while the previous one is written), into a
- * fresh store with the same settings. The ceiling of A on this machine at this moment.
+ * serialized; a batch's deletions after its puts), written the way the ingestor writes them (one
+ * batch filled while the previous one is written), into a fresh store with the same settings.
+ * The ceiling of A on this machine at this moment.
  */
 async function benchStoreAlone(batches: readonly WrittenBatch[]) {
   const dir = await mkdtemp(path.join(tmpdir(), "pennypost-bench-"));
@@ -305,8 +309,7 @@ async function benchApi(anvil: Anvil, pennyPost: Hex) {
     await producer;
     clearInterval(miner);
     await anvil.rpc("evm_setAutomine", [true]);
-    const median = [...windows].sort((x, y) => x.latencyMs.p99 - y.latencyMs.p99)[Math.floor(windows.length / 2)];
-    return { targetRate: API_RATE, seconds: API_SECONDS, blockMs: API_BLOCK_MS, ...median, windows };
+    return { targetRate: API_RATE, seconds: API_SECONDS, blockMs: API_BLOCK_MS, ...median(windows, (w) => w.latencyMs.p99), windows };
   } finally {
     // Also when the run fails half-way: no server or miner outlives the bench.
     clearInterval(miner);
@@ -348,13 +351,13 @@ async function benchPipelineRuns() {
     );
     runs.push({ ...run, storeAlone, ofStoreAlone });
   }
-  const median = [...runs].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond)[Math.floor(runs.length / 2)];
-  const ratios = runs.map((run) => run.ofStoreAlone).sort((a, b) => a - b);
+  const middle = median(runs, (run) => run.eventsPerSecond);
+  const medianOfStoreAlone = median(runs, (run) => run.ofStoreAlone).ofStoreAlone;
   console.log(
-    `A. ingest pipeline: median ${median.eventsPerSecond} events/s of ${runs.length} runs (${runs.map((run) => run.eventsPerSecond).join(", ")}); ` +
-      `${records} records (${(records / median.events).toFixed(2)} per event, ${megabytes.toFixed(0)} MB); ingest at ${ratios[Math.floor(ratios.length / 2)]} (median) of LevelDB alone`,
+    `A. ingest pipeline: median ${middle.eventsPerSecond} events/s of ${runs.length} runs (${runs.map((run) => run.eventsPerSecond).join(", ")}); ` +
+      `${records} records (${(records / middle.events).toFixed(2)} per event, ${megabytes.toFixed(0)} MB); ingest at ${medianOfStoreAlone} (median) of LevelDB alone`,
   );
-  return { ...median, records, megabytes, medianOfStoreAlone: ratios[Math.floor(ratios.length / 2)], runs };
+  return { ...middle, records, megabytes, medianOfStoreAlone, runs };
 }
 
 /**
