@@ -67,6 +67,12 @@ export const configSchema = z
     RELAYER_BUMP_AFTER_MS: int("RELAYER_BUMP_AFTER_MS", 1_000, 3_600_000, 15_000),
     RELAYER_RATE_PER_MINUTE: int("RELAYER_RATE_PER_MINUTE", 1, 1_000_000, 600),
     RELAYER_MAX_PENDING: int("RELAYER_MAX_PENDING", 1, 100_000, 256),
+    RELAYER_MAX_IN_FLIGHT: int("RELAYER_MAX_IN_FLIGHT", 1, 64, 4),
+    RELAYER_ACCOUNT_ITEMS_PER_TX: int("RELAYER_ACCOUNT_ITEMS_PER_TX", 1, 2_000, 64),
+    RELAYER_MIN_DEADLINE_SECONDS: int("RELAYER_MIN_DEADLINE_SECONDS", 0, 86_400, 60),
+    RELAYER_POLL_MS: int("RELAYER_POLL_MS", 10, 60_000, 50),
+    RELAYER_CONFIRMATIONS: int("RELAYER_CONFIRMATIONS", 1, 1_000, 1),
+    RELAYER_THROTTLE_SECONDS: int("RELAYER_THROTTLE_SECONDS", 0, 30 * 86_400, 3_600),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent",
     }).default("info"),

@@ -65,7 +65,7 @@ export async function startServer(config: Config, logger: Logger, options: { anc
     await store.close();
     throw error;
   });
-  const relayer = await openRelayer(config, logger, client, chainId, getAddress(contracts.PennyPost));
+  const relayer = await openRelayer(config, logger, chainId, getAddress(contracts.PennyPost));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const hub = createEventHub((error) => logger.warn({ err: error }, "stream listener failed"));
@@ -150,7 +150,7 @@ const LOCAL_CHAIN_ID = 31337;
  * The relayer behind POST /v1/actions, unless RELAYER=off. Its key is RELAYER_PRIVATE_KEY; on the
  * local chain (31337) it defaults to development account #9, which PennyPostLocal makes a sequencer.
  */
-async function openRelayer(config: Config, logger: Logger, client: PublicClient, chainId: number, address: Address): Promise<Relayer | undefined> {
+async function openRelayer(config: Config, logger: Logger, chainId: number, address: Address): Promise<Relayer | undefined> {
   if (config.RELAYER === "off") return undefined;
   const privateKey = (config.RELAYER_PRIVATE_KEY ?? (chainId === LOCAL_CHAIN_ID ? LOCAL_RELAYER_KEY : undefined)) as Hex | undefined;
   if (privateKey === undefined) {
@@ -161,8 +161,11 @@ async function openRelayer(config: Config, logger: Logger, client: PublicClient,
     {
       address, chainId, privateKey, dataDir: config.RELAYER_DATA_DIR ?? `${config.DATA_DIR}-relayer`, batchMaxActions: config.BATCH_MAX_ACTIONS, batchIntervalMs: config.BATCH_INTERVAL_MS,
       bumpAfterMs: config.RELAYER_BUMP_AFTER_MS, ratePerMinute: config.RELAYER_RATE_PER_MINUTE, maxPending: config.RELAYER_MAX_PENDING,
+      maxInFlight: config.RELAYER_MAX_IN_FLIGHT, accountItemsPerTx: config.RELAYER_ACCOUNT_ITEMS_PER_TX, minDeadlineSeconds: config.RELAYER_MIN_DEADLINE_SECONDS,
+      confirmations: config.RELAYER_CONFIRMATIONS, pollMs: config.RELAYER_POLL_MS, watchDepth: config.REORG_WINDOW, throttleSeconds: config.RELAYER_THROTTLE_SECONDS,
     },
-    client,
+    // Its own client: a node that does not answer fails an accept within seconds (503), not after retries.
+    createPublicClient({ transport: http(config.CHAIN_RPC_URL, { batch: { batchSize: 500, wait: 1 }, retryCount: 0, timeout: 5_000 }) }) as PublicClient,
     logger.child({ component: "relayer" }),
   );
   await relayer.open();

@@ -17,6 +17,7 @@ import { HttpProblem } from "./problem.ts";
 import { registerActionRoutes } from "./routes/actions.ts";
 import { registerAuthorRoutes } from "./routes/authors.ts";
 import { registerBatchRoutes } from "./routes/batches.ts";
+import { ACTIONS_BODY_LIMIT } from "./routes/actions.ts";
 import { registerConfigRoutes } from "./routes/config.ts";
 import { registerLeaderboardRoutes } from "./routes/leaderboards.ts";
 import { registerOpsRoutes } from "./routes/ops.ts";
@@ -54,6 +55,8 @@ export function createApp(given: AppDeps): Express {
       }),
     );
   }
+  // The batch form of POST /v1/actions carries up to ACTIONS_PER_REQUEST signed actions.
+  app.use("/v1/actions", express.json({ limit: ACTIONS_BODY_LIMIT }));
   app.use(express.json({ limit: BODY_LIMIT }));
 
   registerOpsRoutes(app, deps, openApiDocument(deps.config));

@@ -33,7 +33,9 @@ export const PROBLEMS = {
   relayer_disabled: { status: 503, title: "No relayer" },
   internal: { status: 500, title: "Internal server error" },
   not_ready: { status: 503, title: "Not ready" },
-  chain_unavailable: { status: 502, title: "Chain unavailable" },
+  chain_unavailable: { status: 503, title: "Chain unavailable" },
+  author_mismatch: { status: 422, title: "Tip names another author" },
+  account_throttled: { status: 429, title: "Account throttled" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof PROBLEMS;

@@ -1,0 +1,326 @@
+/**
+ * Submission: builds transactions from the queue, checks every item again against the chain right
+ * before sending (items the contract would skip are dropped and rejected with its reason, so a
+ * doomed item is never paid for), signs under one nonce manager, writes each submission ahead of
+ * its broadcast (`s!<seq>`: its actions, nonce, every signed raw transaction), and sends several at
+ * once. A transaction still pending after `bumpAfterMs` is replaced with the same nonce and 25%
+ * higher fees. What happens once mined is confirm.ts's.
+ */
+import type { Logger } from "pino";
+import {
+  domainSeparator,
+  encodeAbiParameters,
+  keccak256,
+  concat,
+  hexToBytes,
+  getAddress,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
+import type { PrivateKeyAccount } from "viem/accounts";
+
+import { recoverSigner } from "../ingest/anchors.ts";
+import { hexBytes, keccakHex } from "../../lib/keccak.ts";
+import type { PennyPostDomain } from "../../lib/relayed.ts";
+import type { Mode } from "./actions.ts";
+import type { ChainView } from "./chain-view.ts";
+import { checkAction, checkSigner } from "./checks.ts";
+import { batchedOrder, encodeActions, encodeFees, type FeeItem } from "./encode.ts";
+import { ActionRejected } from "./errors.ts";
+import { AnchoredFees } from "./fees.ts";
+import type { Pending, PendingActions } from "./pending.ts";
+import { keys, put, type Op, type RelayerStore } from "./store.ts";
+
+/** EIP-7825: no transaction may use more gas. */
+export const TX_GAS_CAP = 1n << 24n;
+
+export type SubmissionKind = Mode | "fees";
+
+export interface Submission {
+  seq: number;
+  kind: SubmissionKind;
+  actionIds: string[];
+  nonce: number;
+  data: Hex;
+  txs: Array<{ hash: Hex; raw: Hex; maxFeePerGas: string; maxPriorityFeePerGas: string }>;
+  sentAt: number;
+  /** Fees: the authors it settles. */
+  authors?: Address[];
+  /** Once mined: where (confirm.ts watches it until it is final). */
+  mined?: { txHash: Hex; blockNumber: number; blockHash: Hex };
+}
+
+export interface SubmitterConfig {
+  address: Address;
+  chainId: number;
+  batchMaxActions: number;
+  maxInFlight: number;
+  accountItemsPerTx: number;
+  bumpAfterMs: number;
+  minDeadlineSeconds: bigint;
+  erc1271Gas: bigint;
+}
+
+export interface SubmitterDeps {
+  config: SubmitterConfig;
+  client: PublicClient;
+  account: PrivateKeyAccount;
+  domain: PennyPostDomain;
+  store: RelayerStore;
+  view: ChainView;
+  pending: PendingActions;
+  fees: AnchoredFees;
+  logger: Logger;
+  /** An accepted action turned out void before it was sent: reject it (and what depends on it). */
+  reject(p: Pending, reason: string, byAccount: boolean): Op[];
+}
+
+const ANCHORED_POST_TYPEHASH = keccak256(new TextEncoder().encode("AnchoredPost(address author,uint256 parentId,string content,uint256 seq,uint256 cumulativeFee)"));
+
+export class Submitter {
+  /** Sent and not mined, by seq. */
+  readonly inFlight = new Map<number, Submission>();
+  private nextNonce = -1;
+  private turn = 0;
+
+  private readonly d: SubmitterDeps;
+  constructor(d: SubmitterDeps) {
+    this.d = d;
+  }
+
+  /** Resumes what a previous run wrote ahead (confirm.ts takes the mined ones). */
+  async load(): Promise<Submission[]> {
+    const all: Submission[] = [];
+    for await (const [, s] of this.d.store.entries<Submission>("s!")) all.push(s);
+    for (const s of all) {
+      if (s.mined === undefined) {
+        s.sentAt = 0; // broadcast again at once
+        this.inFlight.set(s.seq, s);
+        this.d.pending.submit(s.actionIds, s.seq);
+        if (s.kind === "fees") this.d.fees.sending(s.authors ?? []);
+      }
+    }
+    const chainNonce = await this.d.client.getTransactionCount({ address: this.d.account.address, blockTag: "pending" });
+    this.nextNonce = Math.max(chainNonce, ...all.map((s) => s.nonce + 1));
+    return all.filter((s) => s.mined !== undefined);
+  }
+
+  /** One round: resend or bump what is in flight, then fill the free slots with new submissions. */
+  async step(): Promise<void> {
+    for (const s of this.inFlight.values()) {
+      if (Date.now() - s.sentAt >= this.d.config.bumpAfterMs) await this.bump(s);
+    }
+    for (let tries = 0; this.inFlight.size < this.d.config.maxInFlight && tries < 6; tries++) {
+      const built = await this.buildNext();
+      if (built === "idle") break;
+    }
+  }
+
+  /** A submission confirm.ts saw mined or dropped for good. */
+  landed(s: Submission): void {
+    this.inFlight.delete(s.seq);
+    this.d.pending.landed(s.seq);
+    if (s.kind === "fees") this.d.fees.landed(s.authors ?? []);
+  }
+
+  /** A reorg took a mined submission out of the chain: it is in flight again (same raw transactions). */
+  resume(s: Submission): void {
+    delete s.mined;
+    s.sentAt = 0; // rebroadcast at once
+    this.inFlight.set(s.seq, s);
+    if (s.kind === "fees") this.d.fees.sending(s.authors ?? []);
+  }
+
+  private async buildNext(): Promise<"built" | "empty" | "idle"> {
+    const modes: SubmissionKind[] = [...this.d.pending.modesWaiting(), "fees"];
+    for (let i = 0; i < modes.length; i++) {
+      const kind = modes[(this.turn + i) % modes.length]!;
+      const result = kind === "fees" ? await this.buildFees() : await this.buildActions(kind);
+      if (result !== "idle") {
+        this.turn = (this.turn + i + 1) % Math.max(1, modes.length);
+        return result;
+      }
+    }
+    return "idle";
+  }
+
+  /** Up to batchMaxActions queued actions of `kind`, accounts not in flight, each checked again. */
+  private async buildActions(kind: Mode): Promise<"built" | "empty" | "idle"> {
+    const { pending, config } = this.d;
+    const chosen: Pending[] = [];
+    const perAccount = new Map<string, { n: number; sawTip: boolean; closed: boolean }>();
+    for (const p of pending.queue(kind)) {
+      if (chosen.length >= config.batchMaxActions) break;
+      const a = p.record.account.toLowerCase();
+      if (pending.inFlight(p.record.account)) continue;
+      const state = perAccount.get(a) ?? { n: 0, sawTip: false, closed: false };
+      perAccount.set(a, state);
+      if (state.closed) continue;
+      // Posts run before tips in submitBatch: an account's post after its tip waits for the next batch.
+      const afterTip = kind === "batched" && p.action.type === "post" && state.sawTip;
+      if (afterTip || state.n >= config.accountItemsPerTx) {
+        state.closed = true;
+        continue;
+      }
+      if (p.action.type === "tip") state.sawTip = true;
+      state.n += 1;
+      chosen.push(p);
+    }
+    if (chosen.length === 0) return "idle";
+    const kept = await this.recheck(chosen);
+    if (kept.length === 0) return "empty";
+    const ordered = kind === "batched" ? batchedOrder(kept) : kept;
+    const { data, batchData } = encodeActions(kind, ordered.map((p) => p.action));
+    const extra: Op[] = batchData === undefined ? [] : [put(keys.data(batchData.hash), batchData.data)];
+    return this.send(kind, ordered, data, extra);
+  }
+
+  /** The submitter's simulation: every item checked as the contract will, against the newest chain state. */
+  private async recheck(chosen: Pending[]): Promise<Pending[]> {
+    const { view, pending, config } = this.d;
+    const globals = view.globals!;
+    const batchedBefore = new Map<string, number>();
+    const kept: Pending[] = [];
+    const dropped = new Set<string>();
+    const ops: Op[] = [];
+    for (const p of chosen) {
+      const a = p.record.account.toLowerCase();
+      if (dropped.has(a)) continue;
+      const before = batchedBefore.get(a) ?? 0;
+      try {
+        await checkAction(p.action, p.record.account, p.signer, {
+          globals, snapshot: view.snapshot(p.record.account), reservations: pending.reservations, domain: this.d.domain,
+          minDeadlineSeconds: config.minDeadlineSeconds, erc1271Gas: config.erc1271Gas, anchoredAccepted: undefined,
+          authorOf: (id) => view.authorOf(id), recheck: { spend: p.hold.spend, batchedBefore: before },
+        });
+        if (p.action.mode === "batched") batchedBefore.set(a, before + 1);
+        kept.push(p);
+      } catch (error) {
+        if (!(error instanceof ActionRejected)) throw error;
+        dropped.add(a);
+        ops.push(...this.d.reject(p, `${error.code}: ${error.message} (checked again before sending: the account's state changed on chain)`, true));
+      }
+    }
+    if (ops.length > 0) await this.d.store.write(ops);
+    return kept;
+  }
+
+  /** settleAnchoredFees for authors whose anchored posts are included and not paid, each checked first. */
+  private async buildFees(): Promise<"built" | "empty" | "idle"> {
+    const { view, fees, config } = this.d;
+    const items: FeeItem[] = [];
+    const globals = view.globals!;
+    let considered = 0;
+    for (const { author, item, snapshot } of fees.due((a) => view.snapshot(a))) {
+      if (items.length >= config.batchMaxActions || considered++ > config.batchMaxActions * 4) break;
+      const paid = await snapshot.anchoredFeesPaid();
+      const fee = AnchoredFees.item(getAddress(author), item);
+      if (fee.cumulativeFee <= paid) {
+        fees.paidUp(author, paid);
+        continue;
+      }
+      const owed = fee.cumulativeFee - paid;
+      const digest = this.feeDigest(fee);
+      const recovered = recoverSigner(hexToBytes(digest), hexToBytes(fee.signature));
+      try {
+        if ((await snapshot.deposit("0x0000000000000000000000000000000000000000")) < owed) {
+          throw new ActionRejected("insufficient_deposit", `${author} owes ${owed} in anchored posting fees and its deposit no longer covers it`);
+        }
+        await checkSigner(
+          { account: fee.author, signer: recovered === null ? null : getAddress(recovered), asset: "0x0000000000000000000000000000000000000000", spend: owed, digest: () => digest, signature: fee.signature },
+          { snapshot, globals, minDeadlineSeconds: 0n, reservations: this.d.pending.reservations, erc1271Gas: config.erc1271Gas },
+        );
+        items.push(fee);
+      } catch (error) {
+        if (!(error instanceof ActionRejected)) throw error;
+        fees.setAside(author, snapshot);
+        this.d.logger.warn({ author, code: error.code, reason: error.message }, "anchored fees not settleable: set aside until the account changes on chain");
+      }
+    }
+    if (items.length === 0) return "idle";
+    return this.send("fees", [], encodeFees(items), [], items.map((i) => i.author));
+  }
+
+  private feeDigest(f: FeeItem): Hex {
+    const struct = keccak256(encodeAbiParameters(
+      [{ type: "bytes32" }, { type: "address" }, { type: "uint256" }, { type: "bytes32" }, { type: "uint256" }, { type: "uint256" }],
+      [ANCHORED_POST_TYPEHASH, f.author, f.parentId, f.contentHash, f.seq, f.cumulativeFee],
+    ));
+    return keccak256(concat(["0x1901", domainSeparator({ domain: this.d.domain }), struct]));
+  }
+
+  /** Estimates, signs with the next nonce, writes ahead, broadcasts. */
+  private async send(kind: SubmissionKind, items: Pending[], data: Hex, extra: Op[], authors?: Address[]): Promise<"built" | "empty"> {
+    const { client, config, store, pending, fees } = this.d;
+    let gas: bigint;
+    try {
+      const estimate = await client.estimateGas({ account: this.d.account.address, to: config.address, data });
+      gas = (estimate * 6n) / 5n > TX_GAS_CAP ? TX_GAS_CAP : (estimate * 6n) / 5n;
+    } catch (error) {
+      // The whole call would revert (paused, not a sequencer, over the gas cap): nothing is sent.
+      this.d.logger.warn({ err: error, kind, items: items.length }, "relayer batch would revert; not sent");
+      return "empty";
+    }
+    const seq = ++store.submissionSeq;
+    const submission: Submission = { seq, kind, actionIds: items.map((p) => p.record.id), nonce: this.nextNonce++, data, txs: [], sentAt: 0, ...(authors === undefined ? {} : { authors }) };
+    await this.sign(submission, gas);
+    const ops: Op[] = [...extra, put(keys.submission(seq), submission)];
+    for (const p of items) {
+      p.record.status = "submitted";
+      p.record.txHash = submission.txs[0]!.hash;
+      p.record.attempts += 1;
+      ops.push(put(keys.action(p.record.id), p.record), { type: "del", key: keys.queue(p.record.seq) });
+    }
+    pending.submit(submission.actionIds, seq);
+    if (authors !== undefined) fees.sending(authors);
+    this.inFlight.set(seq, submission);
+    await store.write(ops);
+    this.broadcast(submission);
+    this.d.logger.debug({ kind, actions: items.length, nonce: submission.nonce, tx: submission.txs[0]!.hash }, "relayer submission sent");
+    return "built";
+  }
+
+  private gasOf(s: Submission): bigint {
+    return BigInt((s as Submission & { gas?: string }).gas ?? TX_GAS_CAP);
+  }
+
+  private async sign(s: Submission, gas: bigint, bump = false): Promise<void> {
+    const fees = await this.d.client.estimateFeesPerGas();
+    let maxFeePerGas = fees.maxFeePerGas;
+    let maxPriorityFeePerGas = fees.maxPriorityFeePerGas;
+    const last = s.txs.at(-1);
+    if (bump && last !== undefined) {
+      const raise = (old: string, now: bigint) => ((BigInt(old) * 5n) / 4n + 1n > now ? (BigInt(old) * 5n) / 4n + 1n : now);
+      maxFeePerGas = raise(last.maxFeePerGas, maxFeePerGas);
+      maxPriorityFeePerGas = raise(last.maxPriorityFeePerGas, maxPriorityFeePerGas);
+    }
+    const raw = await this.d.account.signTransaction({
+      type: "eip1559", chainId: this.d.config.chainId, nonce: s.nonce, to: this.d.config.address, data: s.data, gas, maxFeePerGas, maxPriorityFeePerGas,
+    });
+    (s as Submission & { gas?: string }).gas = gas.toString();
+    s.txs.push({ hash: keccakHex(hexBytes(raw)), raw, maxFeePerGas: maxFeePerGas.toString(), maxPriorityFeePerGas: maxPriorityFeePerGas.toString() });
+    s.sentAt = Date.now();
+  }
+
+  private broadcast(s: Submission): void {
+    this.d.client.sendRawTransaction({ serializedTransaction: s.txs.at(-1)!.raw }).catch((error: unknown) => {
+      // "already known", or "nonce too low" once mined: confirm.ts's receipts decide.
+      this.d.logger.debug({ err: error, tx: s.txs.at(-1)!.hash }, "broadcast refused");
+    });
+  }
+
+  /** Still pending after bumpAfterMs (or never seen): the same nonce, 25% higher fees, broadcast again. */
+  private async bump(s: Submission): Promise<void> {
+    if (s.txs.length > 0 && s.sentAt === 0) {
+      s.sentAt = Date.now();
+      this.broadcast(s);
+      return;
+    }
+    await this.sign(s, this.gasOf(s), true);
+    await this.d.store.write([put(keys.submission(s.seq), s)]);
+    this.broadcast(s);
+    this.d.logger.info({ nonce: s.nonce, tx: s.txs.at(-1)!.hash }, "relayer transaction replaced with higher fees");
+  }
+}
+
