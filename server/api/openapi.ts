@@ -119,7 +119,7 @@ export function openApiDocument(config: ApiConfig): Json {
             "404": problem("This server relays no JSON-RPC (code not_found)"),
             "413": problem("Body over 16 kB (code payload_too_large)"),
             "429": response("RateLimited"),
-            "502": problem("The node does not answer (code chain_unavailable)"),
+            "503": problem("The node does not answer (code chain_unavailable)"),
           },
         },
       },

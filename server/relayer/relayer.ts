@@ -132,9 +132,12 @@ export class Relayer implements AnchorDataSource {
     await this.reputation.load();
     const minedIds = new Set<string>();
     for await (const [, s] of this.store.entries<Submission>("s!")) if (s.mined !== undefined) for (const id of s.actionIds) minedIds.add(id);
+    const open: ActionRecord[] = [];
     for await (const [, record] of this.store.entries<ActionRecord>("a!")) {
-      if ((record.status === "queued" || record.status === "submitted") && !minedIds.has(record.id)) this.pending.add(this.restore(record));
+      if ((record.status === "queued" || record.status === "submitted") && !minedIds.has(record.id)) open.push(record);
     }
+    // Records are keyed by id: the queue's order (an account's nonces, seqs, vouchers) is acceptance order.
+    for (const record of open.sort((a, b) => a.seq - b.seq)) this.pending.add(this.restore(record));
     // What a previous run left in flight or mined, then the head: accepts need a view of the chain.
     await this.watcher.resume(await this.submitter.load());
     await this.watcher.step();
@@ -167,6 +170,12 @@ export class Relayer implements AnchorDataSource {
       loop("confirm", this.config.pollMs, () => this.watcher.step()),
       loop("submit", this.config.batchIntervalMs, () => this.submitter.step()),
     ]).then(() => undefined);
+  }
+
+  /** One round of both loops, for tools and tests that drive the relayer step by step (instead of start()). */
+  async step(): Promise<void> {
+    await this.watcher.step();
+    await this.submitter.step();
   }
 
   async stop(): Promise<void> {

@@ -276,7 +276,7 @@ export class Submitter {
     if (authors !== undefined) fees.sending(authors);
     this.inFlight.set(seq, submission);
     await store.write(ops);
-    this.broadcast(submission);
+    await this.broadcast(submission);
     this.d.logger.debug({ kind, actions: items.length, nonce: submission.nonce, tx: submission.txs[0]!.hash }, "relayer submission sent");
     return "built";
   }
@@ -303,8 +303,9 @@ export class Submitter {
     s.sentAt = Date.now();
   }
 
-  private broadcast(s: Submission): void {
-    this.d.client.sendRawTransaction({ serializedTransaction: s.txs.at(-1)!.raw }).catch((error: unknown) => {
+  /** Hands the transaction to the node (not waiting for it to be mined). */
+  private async broadcast(s: Submission): Promise<void> {
+    await this.d.client.sendRawTransaction({ serializedTransaction: s.txs.at(-1)!.raw }).catch((error: unknown) => {
       // "already known", or "nonce too low" once mined: confirm.ts's receipts decide.
       this.d.logger.debug({ err: error, tx: s.txs.at(-1)!.hash }, "broadcast refused");
     });
@@ -314,12 +315,12 @@ export class Submitter {
   private async bump(s: Submission): Promise<void> {
     if (s.txs.length > 0 && s.sentAt === 0) {
       s.sentAt = Date.now();
-      this.broadcast(s);
+      await this.broadcast(s);
       return;
     }
     await this.sign(s, this.gasOf(s), true);
     await this.d.store.write([put(keys.submission(s.seq), s)]);
-    this.broadcast(s);
+    await this.broadcast(s);
     this.d.logger.info({ nonce: s.nonce, tx: s.txs.at(-1)!.hash }, "relayer transaction replaced with higher fees");
   }
 }

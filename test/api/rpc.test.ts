@@ -54,11 +54,11 @@ describe("POST /rpc", () => {
     assert.equal(problemCode(await post(api.url, Array.from({ length: 21 }, (_, i) => call("eth_chainId", [], i)))), "bad_request");
   });
 
-  it("answers 502 chain_unavailable when the node does not answer", async () => {
+  it("answers 503 chain_unavailable when the node does not answer", async () => {
     const orphan = await startApi({ rpcUrl: "http://127.0.0.1:9" });
     const res = await post(orphan.url, call("eth_chainId"));
     await orphan.close();
-    assert.equal(res.status, 502);
+    assert.equal(res.status, 503);
     assert.equal(problemCode(res), "chain_unavailable");
   });
 

@@ -381,17 +381,18 @@ describe("web page: error messages (errors.ts)", () => {
     assert.equal(describeError(revert("PennyPostContentTooLong", [1025n, 1024n])).code, "content_too_long");
   });
 
-  it("recognises a rejected signature, missing funds, and the relay's 429 (with Retry-After) and 502", () => {
+  it("recognises a rejected signature, missing funds, and the relay's 429 (with Retry-After), 502 and 503", () => {
     assert.equal(describeError(new BaseError("sending failed", { cause: new UserRejectedRequestError(new Error("User denied")) })).code, "rejected");
     assert.equal(describeError(new BaseError("estimate failed", { cause: new InsufficientFundsError() })).code, "insufficient_funds");
     const limited = describeError(new HttpRequestError({ url: "http://127.0.0.1/rpc", status: 429, headers: new Headers({ "retry-after": "7" }) }));
     assert.deepEqual([limited.code, limited.retryAfterSeconds], ["rate_limited", 7]);
     assert.equal(describeError(new HttpRequestError({ url: "http://127.0.0.1/rpc", status: 502 })).code, "chain_unavailable");
+    assert.equal(describeError(new HttpRequestError({ url: "http://127.0.0.1/rpc", status: 503 })).code, "chain_unavailable");
   });
 
-  it("maps the API's problem codes: 429, 502 chain_unavailable, 503 not_ready, no answer", () => {
+  it("maps the API's problem codes: 429, 503 chain_unavailable, 503 not_ready, no answer", () => {
     assert.equal(describeError(new ApiError(429, "rate_limited", "", 30)).retryAfterSeconds, 30);
-    assert.equal(describeError(new ApiError(502, "chain_unavailable", "")).code, "chain_unavailable");
+    assert.equal(describeError(new ApiError(503, "chain_unavailable", "")).code, "chain_unavailable");
     assert.equal(describeError(new ApiError(503, "not_ready", "catching up")).code, "not_ready");
     assert.equal(describeError(new ApiError(0, "network", "")).code, "network");
   });

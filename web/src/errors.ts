@@ -138,11 +138,11 @@ function fromHttp(error: HttpRequestError): UserMessage | undefined {
   switch (error.status) {
     case 429:
       return fromApi(new ApiError(429, "rate_limited", "", retryAfterSeconds(error.headers)));
+    // viem's HTTP errors come from the server's /rpc relay, which answers 503 when the node does not.
     case 502:
+    case 503:
     case 504:
       return fromApi(new ApiError(error.status, "chain_unavailable", ""));
-    case 503:
-      return fromApi(new ApiError(503, "not_ready", "the server answered 503"));
     case undefined:
       return fromApi(new ApiError(0, "network", ""));
     default:

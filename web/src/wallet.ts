@@ -47,7 +47,7 @@ export function pageChain(chainId: number): Chain {
  * POST /rpc for the development wallet. viem tries eth_fillTransaction before each transaction;
  * the relay refuses it (403), which viem would not remember. Answering "method not found" here
  * makes viem use the individual calls (nonce, fees, gas) from the start. No retries: a refused
- * call (429, 502) is shown at once, with its Retry-After.
+ * call (429, 503) is shown at once, with its Retry-After.
  */
 function relayTransport(): Transport {
   const relay = http(rpcUrl(), { retryCount: 0 });

@@ -1,0 +1,248 @@
+/**
+ * The relayer against accounts that try to make it pay for nothing, driven step by step (the
+ * Relayer without its loops, `step()` = one round of confirmation and submission) on a real anvil
+ * with PennyPostLocal. Each case is an attack that worked before the relayer checked every item
+ * again right before sending and kept its reservations in step with the chain.
+ */
+import assert from "node:assert/strict";
+
+import { after, before, describe, it } from "mocha";
+import { createPublicClient, createWalletClient, http, parseEther, type Address, type PublicClient } from "viem";
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+
+import { pennyPostAbi } from "../../lib/abi.ts";
+import { ETH, pennyPostDomain, signAnchoredPost, signPost, signTip, type PennyPostDomain } from "../../lib/relayed.ts";
+import type { Action } from "../../server/relayer/actions.ts";
+import { actionSchema } from "../../server/relayer/actions.ts";
+import { ActionRejected, Relayer } from "../../server/relayer/relayer.ts";
+import { RelayerStore, keys, put } from "../../server/relayer/store.ts";
+import { startCliChain, writeAs, type CliChain } from "../cli/helpers.ts";
+import { removeTempDirs, silentLogger, tempDir } from "../indexer/helpers.ts";
+
+const FAR = 2n ** 40n;
+const json = (value: unknown) => JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
+
+describe("relayer under attack (step by step, anvil)", function () {
+  this.timeout(120_000);
+  let chain: CliChain;
+  let domain: PennyPostDomain;
+  let fee: bigint;
+  let relayer: Relayer;
+  let client: PublicClient;
+  let relayerAddress: Address;
+
+  const read = <T>(functionName: string, args: readonly unknown[]) =>
+    chain.anvil.client.readContract({ address: chain.pennyPost, abi: pennyPostAbi, functionName, args } as never) as Promise<T>;
+  const fund = async (account: Address, deposit: bigint) => {
+    await chain.anvil.wallet(0).sendTransaction({ account: chain.anvil.accounts[0], to: account, value: parseEther("1"), chain: undefined });
+    if (deposit > 0n) await writeAs(chain, 0, { address: chain.pennyPost, abi: pennyPostAbi, functionName: "deposit", args: [account], value: deposit });
+  };
+  const as = async (account: PrivateKeyAccount, functionName: string, args: readonly unknown[]) => {
+    const wallet = createWalletClient({ account, transport: http(chain.anvil.url) });
+    const hash = await wallet.writeContract({ address: chain.pennyPost, abi: pennyPostAbi, functionName, args, chain: null } as never);
+    const receipt = await chain.anvil.client.waitForTransactionReceipt({ hash });
+    assert.equal(receipt.status, "success");
+  };
+  const action = (body: unknown): Action => actionSchema.parse(json(body));
+  const batchedPost = async (signer: PrivateKeyAccount, author: Address, nonce: bigint, overrides: Partial<{ deadline: bigint }> = {}) => {
+    const message = { author, parentId: 0n, content: `post ${nonce} ${Math.random()}`, maxFee: fee, nonce, deadline: overrides.deadline ?? FAR };
+    return action({ type: "post", mode: "batched", message, signature: (await signPost(signer, domain, message)).signature });
+  };
+  const anchoredPost = async (signer: PrivateKeyAccount, author: Address, seq: bigint, cumulativeFee: bigint) => {
+    const message = { author, parentId: 0n, content: `anchored ${seq}`, seq, cumulativeFee };
+    return action({ type: "post", mode: "anchored-hash", message, signature: (await signAnchoredPost(signer, domain, message)).signature });
+  };
+  const refusedWith = async (promise: Promise<unknown>, code: string) => {
+    await assert.rejects(promise, (error: unknown) => error instanceof ActionRejected && error.code === code);
+  };
+  const relayerTxs = () => client.getTransactionCount({ address: relayerAddress });
+  const status = async (id: string) => (await relayer.record(id))!;
+
+  const openRelayer = async (extra: Partial<ConstructorParameters<typeof Relayer>[0]> = {}) => {
+    const r = new Relayer(
+      {
+        address: chain.pennyPost, chainId: await client.getChainId(), privateKey: chain.key(9), dataDir: await tempDir("relayer-attacks"),
+        batchMaxActions: 64, batchIntervalMs: 50, bumpAfterMs: 60_000, ratePerMinute: 600, maxPending: 256, ...extra,
+      },
+      client,
+      silentLogger,
+    );
+    await r.open();
+    return r;
+  };
+
+  before(async () => {
+    chain = await startCliChain();
+    client = createPublicClient({ transport: http(chain.anvil.url) }) as PublicClient;
+    domain = pennyPostDomain(await client.getChainId(), chain.pennyPost);
+    fee = await read<bigint>("postFee", []);
+    relayerAddress = chain.address(9);
+    relayer = await openRelayer();
+  });
+  after(async () => {
+    await relayer?.stop();
+    await chain?.stop();
+    await removeTempDirs();
+  });
+
+  it("accepts the next nonce while the previous batch is mined and not yet seen (no double count)", async () => {
+    const user = privateKeyToAccount(generatePrivateKey());
+    await fund(user.address, parseEther("0.01"));
+    await relayer.step();
+    const first = await relayer.accept(await batchedPost(user, user.address, 0n));
+    await relayer.step(); // sends it; anvil mines it at once, before the relayer has read the receipt
+    assert.equal(await read<bigint>("nonces", [user.address]), 1n);
+    assert.equal((await relayer.accountState(user.address)).nextNonce, "1");
+    const second = await relayer.accept(await batchedPost(user, user.address, 1n));
+    await relayer.step(); // reads the receipt: the first is included, the second goes out
+    await relayer.step();
+    assert.equal((await status(first.id)).status, "included");
+    assert.equal((await status(second.id)).status, "included");
+    assert.equal((await relayer.accountState(user.address)).nextNonce, "2");
+  });
+
+  it("cancelNonces after acceptance: nothing is sent for the cancelled actions, they are rejected, the account is throttled", async () => {
+    const user = privateKeyToAccount(generatePrivateKey());
+    await fund(user.address, parseEther("0.01"));
+    await relayer.step();
+    const ids = [];
+    for (let n = 0n; n < 5n; n++) ids.push((await relayer.accept(await batchedPost(user, user.address, n))).id);
+    await as(user, "cancelNonces", [100n]);
+    const before = await relayerTxs();
+    await relayer.step();
+    await relayer.step();
+    assert.equal(await relayerTxs(), before, "the relayer sent nothing for cancelled actions");
+    for (const id of ids) {
+      const record = await status(id);
+      assert.equal(record.status, "rejected");
+    }
+    assert.match((await status(ids[0]!)).reason ?? "", /nonce_mismatch/);
+    assert.match((await relayer.accountState(user.address)).throttled ?? "", /nonce_mismatch/);
+    // Throttled: one action pending at a time.
+    await relayer.accept(await batchedPost(user, user.address, 100n));
+    await refusedWith(relayer.accept(await batchedPost(user, user.address, 101n)), "account_throttled");
+  });
+
+  it("a deposit emptied behind an accepted anchored post: its fee settlement is never sent, not even once", async () => {
+    const user = privateKeyToAccount(generatePrivateKey());
+    await fund(user.address, fee);
+    await relayer.step();
+    const anchored = await relayer.accept(await anchoredPost(user, user.address, 1n, fee));
+    await relayer.step(); // anchors it
+    // The author spends the deposit itself, through the open submitBatch, before the fee is settled.
+    const own = await batchedPost(user, user.address, 0n);
+    if (own.type !== "post" || own.mode !== "batched") throw new Error("unreachable");
+    await as(user, "submitBatch", [[{ ...own.message, signature: own.signature }], []]);
+    assert.equal(await read<bigint>("depositOf", [user.address, ETH]), 0n);
+    const before = await relayerTxs();
+    for (let i = 0; i < 5; i++) await relayer.step();
+    assert.equal((await status(anchored.id)).status, "included");
+    assert.equal(await relayerTxs(), before, "no settleAnchoredFees the chain would skip was sent");
+    assert.equal(await read<bigint>("anchoredFeesPaid", [user.address]), 0n);
+    // Once the author pays in again, the settlement goes out, once.
+    await fund(user.address, fee);
+    for (let i = 0; i < 3; i++) await relayer.step();
+    assert.equal(await read<bigint>("anchoredFeesPaid", [user.address]), fee);
+    assert.equal(await relayerTxs(), before + 1);
+  });
+
+  it("a session key's cap bounds anchored posts too", async () => {
+    const user = privateKeyToAccount(generatePrivateKey());
+    const key = privateKeyToAccount(generatePrivateKey());
+    await fund(user.address, parseEther("0.01"));
+    const now = (await client.getBlock()).timestamp;
+    await as(user, "authorizeSession", [key.address, ETH, fee, now + 3_600n]);
+    await relayer.step();
+    await relayer.accept(await anchoredPost(key, user.address, 1n, fee));
+    await refusedWith(relayer.accept(await anchoredPost(key, user.address, 2n, 2n * fee)), "session_cap_exceeded");
+  });
+
+  it("refuses a tip naming another author than a direct post's, and a deadline too close to land", async () => {
+    const author = privateKeyToAccount(generatePrivateKey());
+    const tipper = privateKeyToAccount(generatePrivateKey());
+    await fund(author.address, 0n);
+    await fund(tipper.address, parseEther("0.01"));
+    const wallet = createWalletClient({ account: author, transport: http(chain.anvil.url) });
+    const hash = await wallet.writeContract({ address: chain.pennyPost, abi: pennyPostAbi, functionName: "post", args: [0n, "a direct post"], value: fee, chain: null } as never);
+    await client.waitForTransactionReceipt({ hash });
+    const postId = await read<bigint>("postCount", []);
+    assert.equal((await read<Address>("authorOf", [postId])).toLowerCase(), author.address.toLowerCase());
+    await relayer.step();
+    const tip = async (named: Address, deadline = FAR) => {
+      const message = { tipper: tipper.address, postId, author: named, asset: ETH, amount: 1_000n, nonce: 0n, deadline };
+      return action({ type: "tip", mode: "batched", message, signature: (await signTip(tipper, domain, message)).signature });
+    };
+    await refusedWith(relayer.accept(await tip(tipper.address)), "author_mismatch");
+    const soon = (await client.getBlock()).timestamp + 1n;
+    await refusedWith(relayer.accept(await tip(author.address, soon)), "expired");
+    await relayer.accept(await tip(author.address));
+  });
+
+  it("junk signed in a victim's name spends none of the victim's rate", async () => {
+    const limited = await openRelayer({ ratePerMinute: 3 });
+    try {
+      const victim = privateKeyToAccount(generatePrivateKey());
+      const attacker = privateKeyToAccount(generatePrivateKey());
+      await fund(victim.address, parseEther("0.01"));
+      await limited.step();
+      for (let i = 0; i < 10; i++) await refusedWith(limited.accept(await batchedPost(attacker, victim.address, 0n)), "bad_signature");
+      await limited.accept(await batchedPost(victim, victim.address, 0n));
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it("answers chain_unavailable at once when the node stops answering", async () => {
+    const other = await startCliChain();
+    const r = new Relayer(
+      {
+        address: other.pennyPost, chainId: await other.anvil.client.getChainId(), privateKey: other.key(9), dataDir: await tempDir("relayer-down"),
+        batchMaxActions: 64, batchIntervalMs: 50, bumpAfterMs: 60_000, ratePerMinute: 600, maxPending: 256,
+      },
+      createPublicClient({ transport: http(other.anvil.url, { retryCount: 0, timeout: 2_000 }) }) as PublicClient,
+      silentLogger,
+    );
+    await r.open();
+    const user = privateKeyToAccount(generatePrivateKey());
+    await other.stop();
+    await assert.rejects(r.step());
+    const otherDomain = pennyPostDomain(await client.getChainId(), other.pennyPost);
+    const message = { author: user.address, parentId: 0n, content: "anyone there?", maxFee: fee, nonce: 0n, deadline: FAR };
+    const body = action({ type: "post", mode: "batched", message, signature: (await signPost(user, otherDomain, message)).signature });
+    await refusedWith(r.accept(body), "chain_unavailable");
+    await refusedWith(r.accountState(user.address), "chain_unavailable");
+    await r.stop();
+  });
+});
+
+describe("relayer store: sequence numbers", () => {
+  after(() => removeTempDirs());
+
+  it("never hands out a sequence number a live queue or submission key holds, whatever meta!seq says", async () => {
+    const dir = await tempDir("relayer-seq");
+    const first = new RelayerStore(dir);
+    await first.open("1:0xabc");
+    // A slower writer put back an older counter after a newer queue key was written (the lost-202 defect).
+    await first.db.batch([put(keys.queue(7), "some-id"), put(keys.submission(4), "{}"), put(keys.actionSeq, "3"), put(keys.submissionSeq, "1")]);
+    await first.close();
+    const second = new RelayerStore(dir);
+    await second.open("1:0xabc");
+    assert.equal(second.actionSeq, 7);
+    assert.equal(second.submissionSeq, 4);
+    await second.close();
+  });
+
+  it("writes the counters as they are when a batch is flushed, never an older value", async () => {
+    const dir = await tempDir("relayer-seq-flush");
+    const store = new RelayerStore(dir);
+    await store.open("1:0xabc");
+    store.actionSeq = 10;
+    const slow = store.write([put("x!1", "a")]);
+    store.actionSeq = 12;
+    const fast = store.write([put("x!2", "b")]);
+    await Promise.all([slow, fast]);
+    assert.equal(await store.db.get(keys.actionSeq), "12");
+    await store.close();
+  });
+});
+
