@@ -23,7 +23,7 @@ const utf8 = new TextEncoder();
 const toHex = (bytes: Uint8Array): Hex => `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
 
 /** Writes `value` as a big-endian uint256 into `out` at `at` (which must be zeroed). */
-function putUint(out: Uint8Array, at: number, value: bigint): void {
+export function putUint(out: Uint8Array, at: number, value: bigint): void {
   for (let i = 31; i >= 0 && value > 0n; i--) {
     out[at + i] = Number(value & 0xffn);
     value >>= 8n;

@@ -3,18 +3,11 @@
  * strings, addresses and signatures as 0x hex), their EIP-712 digests, and the signer each
  * recovers to. Pure: no I/O.
  */
-import { getAddress, hexToBytes, type Address, type Hex } from "viem";
+import { bytesToHex, getAddress, hexToBytes, type Address, type Hex } from "viem";
 import { z } from "zod";
 
-import {
-  anchoredPostDigest,
-  extendVoucher,
-  postDigest,
-  tipDigest,
-  voucherDigest,
-  type PennyPostDomain,
-  type VoucherTip,
-} from "../../lib/relayed.ts";
+import { digesters, type Digesters } from "../../lib/digests.ts";
+import { extendVoucher, type PennyPostDomain, type VoucherTip } from "../../lib/relayed.ts";
 import { recoverSigner } from "../ingest/anchors.ts";
 
 const uint = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "a decimal integer string").transform((s) => BigInt(s));
@@ -66,20 +59,32 @@ export function assetOf(action: Action): Address {
   return action.type === "post" ? "0x0000000000000000000000000000000000000000" : action.message.asset;
 }
 
-export function digestOf(action: Action, domain: PennyPostDomain): Hex {
+const digesterCache = new WeakMap<PennyPostDomain, Digesters>();
+
+/** The EIP-712 digest the action's signature signs, as bytes (hashed by hand: lib/digests.ts). */
+export function digestBytesOf(action: Action, domain: PennyPostDomain): Uint8Array {
+  let d = digesterCache.get(domain);
+  if (d === undefined) {
+    d = digesters(domain);
+    digesterCache.set(domain, d);
+  }
   switch (action.type) {
     case "post":
-      return action.mode === "batched" ? postDigest(domain, action.message) : anchoredPostDigest(domain, action.message);
+      return action.mode === "batched" ? d.post(action.message) : d.anchoredPost(action.message);
     case "tip":
-      return tipDigest(domain, action.message);
+      return d.tip(action.message);
     case "voucher":
-      return voucherDigest(domain, action.message);
+      return d.voucher(action.message);
   }
+}
+
+export function digestOf(action: Action, domain: PennyPostDomain): Hex {
+  return bytesToHex(digestBytesOf(action, domain));
 }
 
 /** The address the signature recovers to (low-s only, v 27/28, as the contract), or null. */
 export function signerOf(action: Action, domain: PennyPostDomain): Address | null {
-  const signer = recoverSigner(hexToBytes(digestOf(action, domain)), hexToBytes(action.signature));
+  const signer = recoverSigner(digestBytesOf(action, domain), hexToBytes(action.signature));
   return signer === null ? null : getAddress(signer);
 }
 

@@ -12,14 +12,13 @@
  *   reputation.ts           throttling of accounts that void accepted actions; rate limits
  */
 import type { Logger } from "pino";
-import { getAddress, hexToBytes, type Address, type Hex, type PublicClient } from "viem";
+import type { Address, Hex, PublicClient } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
 import { pennyPostDomain, ZERO_HASH, type PennyPostDomain } from "../../lib/relayed.ts";
 import type { AnchorDataSource } from "../domain.ts";
 import { NonRetryableError } from "../errors.ts";
-import { recoverSigner } from "../ingest/anchors.ts";
-import { accountOf, actionSchema, digestOf, toJson, type Action } from "./actions.ts";
+import { accountOf, actionSchema, signerOf, toJson, type Action } from "./actions.ts";
 import { ChainView } from "./chain-view.ts";
 import { checkAction } from "./checks.ts";
 import { Watcher } from "./confirm.ts";
@@ -292,8 +291,7 @@ export class Relayer implements AnchorDataSource {
   }
 
   private signerOf(action: Action): Address | null {
-    const signer = recoverSigner(hexToBytes(digestOf(action, this.domain)), hexToBytes(action.signature));
-    return signer === null ? null : getAddress(signer);
+    return signerOf(action, this.domain);
   }
 
   /** The pending form of a stored record (start-up, reorgs). */
