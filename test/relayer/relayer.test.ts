@@ -259,6 +259,35 @@ describe("relayer: POST /v1/actions to the chain (anvil, real server)", function
     }
   });
 
+  it("the batch form: an array of actions gets 207 with one result per item, in order; one account's items in order", async () => {
+    const user = privateKeyToAccount(generatePrivateKey());
+    await fund(user, parseEther("0.01"));
+    const nonce = BigInt((await relayState(user.address)).nextNonce);
+    const stranger = privateKeyToAccount(generatePrivateKey());
+    const items = [
+      await batchedPost(user, user.address, "batch 0", { nonce }),
+      await batchedPost(user, user.address, "batch 1", { nonce: nonce + 1n }),
+      { type: "post", mode: "batched", message: { author: "nope" }, signature: "0x" },
+      await batchedPost(stranger, user.address, "forged", { nonce: nonce + 2n }),
+      await batchedPost(user, user.address, "batch 2", { nonce: nonce + 2n }),
+    ];
+    const res = await send(items);
+    assert.equal(res.status, 207, JSON.stringify(res.body));
+    const results = res.body.data as any[];
+    assert.equal(results.length, 5);
+    assert.equal(results[0].status, "queued");
+    assert.equal(results[1].status, "queued");
+    assert.equal(results[2].error.code, "invalid_action");
+    assert.equal(results[2].error.status, 400);
+    assert.equal(results[3].error.code, "bad_signature");
+    assert.equal(results[4].status, "queued");
+    for (const i of [0, 1, 4]) await until(results[i].id);
+    assert.equal(await read<bigint>("nonces", [user.address]), nonce + 3n);
+    const tooMany = await send(Array.from({ length: 501 }, () => items[0]));
+    assert.equal(tooMany.status, 400);
+    assert.equal(tooMany.body.code, "invalid_action");
+  });
+
   it("answers 404 action_not_found for an unknown id and 400 for a malformed one", async () => {
     const unknown = await fetch(`${server.url}/v1/actions/${crypto.randomUUID()}`);
     assert.equal(unknown.status, 404);
