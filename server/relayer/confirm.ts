@@ -35,6 +35,8 @@ type Mined = Submission & { outcomes?: Outcome[]; applied?: boolean };
 export interface WatcherDeps {
   client: PublicClient;
   contract: Address;
+  /** The relayer's own address (its transactions' sender). */
+  relayer: Address;
   view: ChainView;
   submitter: Submitter;
   pending: PendingActions;
@@ -103,16 +105,21 @@ export class Watcher {
   private async advance(): Promise<void> {
     const { client, view } = this.d;
     const block = await client.getBlock({ blockTag: "latest" });
-    if (this.head !== undefined && block.hash === this.head.hash) return;
-    const reorg = this.head !== undefined && (await this.reorged(block));
-    const [postFee, postCount] = await Promise.all([
-      view.read<bigint>("postFee", [], block.number),
-      view.read<bigint>("postCount", [], block.number),
-    ]);
-    const logs = this.head !== undefined && !reorg && block.number > this.head.number
+    const same = this.head !== undefined && block.hash === this.head.hash;
+    // Nothing new and nothing in flight: nothing to do. (In flight at the same head: a nonce another
+    // transaction of the key took is still found.)
+    if (same && this.d.submitter.inFlight.size === 0) return;
+    const reorg = !same && this.head !== undefined && (await this.reorged(block));
+    const [postFee, postCount] = same
+      ? [view.globals!.postFee, view.globals!.postCount]
+      : await Promise.all([view.read<bigint>("postFee", [], block.number), view.read<bigint>("postCount", [], block.number)]);
+    const logs = !same && this.head !== undefined && !reorg && block.number > this.head.number
       ? await client.getLogs({ address: this.d.contract, fromBlock: this.head.number + 1n, toBlock: block.number })
       : [];
     const inFlight = [...this.d.submitter.inFlight.values()];
+    // The relayer's nonce before the receipts: a nonce used at this block whose receipt is not ours
+    // was used by another transaction of the same key (another process, a reset queue).
+    const nonceUsed = inFlight.length === 0 ? 0 : await client.getTransactionCount({ address: this.d.relayer, blockNumber: block.number });
     const receipts = await Promise.all(inFlight.map((s) => this.receiptOf(s)));
     const dropped = reorg ? await this.droppedByReorg(block.number) : [];
 
@@ -123,7 +130,10 @@ export class Watcher {
     for (const s of dropped) ops.push(...this.sendBack(s));
     for (const [i, s] of inFlight.entries()) {
       const receipt = receipts[i];
-      if (receipt === undefined || receipt.blockNumber > block.number) continue;
+      if (receipt === undefined || receipt.blockNumber > block.number) {
+        if (receipt === undefined && s.nonce < nonceUsed) ops.push(...this.replaced(s, nonceUsed));
+        continue;
+      }
       ops.push(...this.landed(s, receipt));
     }
     for (const s of this.mined.values()) ops.push(...this.deepen(s, block.number));
@@ -190,6 +200,22 @@ export class Watcher {
   private readonly records = new Map<string, ActionRecord>();
   private recordOf(id: string): Partial<ActionRecord> {
     return this.records.get(id) ?? {};
+  }
+
+  /** Another transaction of the relayer's key took `s`'s nonce: its actions wait for a new submission. */
+  private replaced(s: Submission, nonceUsed: number): Op[] {
+    const { pending, view } = this.d;
+    this.d.submitter.landed(s);
+    this.d.submitter.nonceAtLeast(nonceUsed);
+    const entries = s.actionIds.map((id) => pending.get(id)).filter((p) => p !== undefined);
+    pending.requeue(entries.map((p) => p.record.id));
+    for (const p of entries) view.drop(p.record.account);
+    for (const a of s.authors ?? []) view.drop(a);
+    this.d.logger.warn({ nonce: s.nonce, tx: s.txs.at(-1)?.hash, actions: entries.length }, "relayer nonce used by another transaction of its key; its actions go out again");
+    return [
+      del(keys.submission(s.seq)),
+      ...entries.flatMap((p) => [put(keys.action(p.record.id), { ...p.record, status: "queued" }), put(keys.queue(p.record.seq), p.record.id)]),
+    ];
   }
 
   /** `s` was mined: its outcomes are known, its reservations released, its accounts free for the next batch. */

@@ -108,7 +108,7 @@ export class Relayer implements AnchorDataSource {
       client, account: this.account, domain: this.domain, store: this.store, view: this.view, pending: this.pending, fees: this.fees, logger, reject,
     });
     this.watcher = new Watcher({
-      client, contract: config.address, view: this.view, submitter: this.submitter, pending: this.pending, fees: this.fees, store: this.store,
+      client, contract: config.address, relayer: this.account.address, view: this.view, submitter: this.submitter, pending: this.pending, fees: this.fees, store: this.store,
       reputation: this.reputation, logger, confirmations: this.config.confirmations, watchDepth: this.config.watchDepth, reject,
       restore: (record) => this.restore(record),
     });
@@ -286,7 +286,7 @@ export class Relayer implements AnchorDataSource {
       await this.store.write(ops);
       fee?.commit();
       this.pending.add({ record, action, signer, hold: holdOf(action, account, checked.key, checked.spend) });
-      return record;
+      return { ...record }; // as accepted: the submitter moves the live record on
     }
   }
 

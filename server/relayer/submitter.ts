@@ -35,6 +35,12 @@ import { keys, put, type Op, type RelayerStore } from "./store.ts";
 /** EIP-7825: no transaction may use more gas. */
 export const TX_GAS_CAP = 1n << 24n;
 
+/**
+ * A transaction not mined this long is handed to the node again (a node that restarted, or dropped
+ * it from its pool, has it back; "already known" is harmless). Fees are raised only after bumpAfterMs.
+ */
+const REBROADCAST_MS = 2_000;
+
 export type SubmissionKind = Mode | "fees";
 
 export interface Submission {
@@ -82,6 +88,8 @@ export class Submitter {
   /** Sent and not mined, by seq. */
   readonly inFlight = new Map<number, Submission>();
   private nextNonce = -1;
+  /** When each submission in flight was last handed to the node. */
+  private readonly broadcastAt = new Map<number, number>();
   private turn = 0;
 
   private readonly d: SubmitterDeps;
@@ -110,6 +118,7 @@ export class Submitter {
   async step(): Promise<void> {
     for (const s of this.inFlight.values()) {
       if (Date.now() - s.sentAt >= this.d.config.bumpAfterMs) await this.bump(s);
+      else if (Date.now() - (this.broadcastAt.get(s.seq) ?? 0) >= REBROADCAST_MS) await this.broadcast(s);
     }
     for (let tries = 0; this.inFlight.size < this.d.config.maxInFlight && tries < 6; tries++) {
       const built = await this.buildNext();
@@ -120,8 +129,14 @@ export class Submitter {
   /** A submission confirm.ts saw mined or dropped for good. */
   landed(s: Submission): void {
     this.inFlight.delete(s.seq);
+    this.broadcastAt.delete(s.seq);
     this.d.pending.landed(s.seq);
     if (s.kind === "fees") this.d.fees.landed(s.authors ?? []);
+  }
+
+  /** Nonces below `n` are used on chain. */
+  nonceAtLeast(n: number): void {
+    if (this.nextNonce < n) this.nextNonce = n;
   }
 
   /** A reorg took a mined submission out of the chain: it is in flight again (same raw transactions). */
@@ -305,6 +320,7 @@ export class Submitter {
 
   /** Hands the transaction to the node (not waiting for it to be mined). */
   private async broadcast(s: Submission): Promise<void> {
+    this.broadcastAt.set(s.seq, Date.now());
     await this.d.client.sendRawTransaction({ serializedTransaction: s.txs.at(-1)!.raw }).catch((error: unknown) => {
       // "already known", or "nonce too low" once mined: confirm.ts's receipts decide.
       this.d.logger.debug({ err: error, tx: s.txs.at(-1)!.hash }, "broadcast refused");

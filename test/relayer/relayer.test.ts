@@ -59,14 +59,18 @@ describe("relayer: POST /v1/actions to the chain (anvil, real server)", function
     return res;
   };
   const until = async (id: string, status = "included") => {
-    for (let i = 0; i < 400; i++) {
+    let data: any;
+    for (let i = 0; i < 2_400; i++) {
       const res = await fetch(`${server.url}/v1/actions/${id}`);
-      const { data } = (await res.json()) as any;
+      ({ data } = (await res.json()) as any);
       if (data.status === status) return data;
       if (data.status === "rejected" || data.status === "included") assert.fail(`action ${id} is ${data.status} (${data.reason ?? ""}), expected ${status}`);
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    throw new Error(`action ${id} did not become ${status}`);
+    const tx = await chain.anvil.client.getTransaction({ hash: data.txHash }).catch((e: Error) => e.message.slice(0, 80));
+    const count = await chain.anvil.client.getTransactionCount({ address: chain.address(9) });
+    const pend = await chain.anvil.client.getTransactionCount({ address: chain.address(9), blockTag: "pending" });
+    throw new Error(`action ${id} did not become ${status}: ${JSON.stringify(data)} tx ${json(tx)} count ${count} pending ${pend}`);
   };
   const relayState = async (account: Address) => ((await (await fetch(`${server.url}/v1/accounts/${account}/relay`)).json()) as any).data;
   const read = <T>(functionName: string, args: readonly unknown[]) =>
