@@ -49,8 +49,11 @@ export interface RelayerConfig {
   maxPending: number;
   /** Transactions in flight at once. */
   maxInFlight?: number;
-  /** Most items of one account in one transaction (what it can void between the last check and inclusion). */
-  accountItemsPerTx?: number;
+  /**
+   * Gas of one account's items one transaction may carry (at least one item): what the account can
+   * make the relayer lose by voiding them on chain between their last check and their inclusion.
+   */
+  accountGasAtRisk?: number;
   /** A deadline or session expiry must be at least this far past the chain's time. */
   minDeadlineSeconds?: number;
   /** How often the chain's head is read (new blocks, receipts, account changes). */
@@ -62,6 +65,13 @@ export interface RelayerConfig {
   /** Seconds an account that voided accepted actions stays throttled. */
   throttleSeconds?: number;
 }
+
+/**
+ * The cheapest ways an account voids its accepted actions on chain cost it about 27,000 gas
+ * (revokeSession) to 45,000 (cancelNonces, measured in test/relayer/attacks.test.ts); what it can
+ * make the relayer lose in one race stays below the smaller.
+ */
+export const DEFAULT_GAS_AT_RISK = 26_000;
 
 /** Gas an ERC-1271 check gets off chain: what a batch near the cap could give it at most. */
 const ERC1271_GAS = 500_000n;
@@ -91,7 +101,7 @@ export class Relayer implements AnchorDataSource {
   constructor(config: RelayerConfig, client: PublicClient, logger: Logger) {
     this.logger = logger;
     this.config = {
-      maxInFlight: 4, accountItemsPerTx: 64, pollMs: 50, minDeadlineSeconds: 60, confirmations: 1, watchDepth: 64, throttleSeconds: 3_600, ...config,
+      maxInFlight: 4, accountGasAtRisk: DEFAULT_GAS_AT_RISK, pollMs: 50, minDeadlineSeconds: 60, confirmations: 1, watchDepth: 64, throttleSeconds: 3_600, ...config,
     };
     this.account = privateKeyToAccount(config.privateKey);
     this.domain = pennyPostDomain(config.chainId, config.address);
@@ -103,7 +113,7 @@ export class Relayer implements AnchorDataSource {
     this.submitter = new Submitter({
       config: {
         address: config.address, chainId: config.chainId, batchMaxActions: config.batchMaxActions, maxInFlight: this.config.maxInFlight,
-        accountItemsPerTx: this.config.accountItemsPerTx, bumpAfterMs: config.bumpAfterMs, minDeadlineSeconds: BigInt(this.config.minDeadlineSeconds), erc1271Gas: ERC1271_GAS,
+        accountGasAtRisk: BigInt(this.config.accountGasAtRisk), bumpAfterMs: config.bumpAfterMs, minDeadlineSeconds: BigInt(this.config.minDeadlineSeconds), erc1271Gas: ERC1271_GAS,
       },
       client, account: this.account, domain: this.domain, store: this.store, view: this.view, pending: this.pending, fees: this.fees, logger, reject,
     });

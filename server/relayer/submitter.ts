@@ -36,6 +36,24 @@ import { keys, put, type Op, type RelayerStore } from "./store.ts";
 export const TX_GAS_CAP = 1n << 24n;
 
 /**
+ * What the relayer pays for an item the chain skips (or, anchored, publishes unpaid): a batched item
+ * or voucher its calldata and checks (~16,000 measured for a 200-byte post); an anchored-calldata
+ * post its calldata at the EIP-7623 floor; an anchored-hash post its share of a root. Doubled for an
+ * item signed by a session key or a contract wallet, which the account voids more cheaply.
+ */
+function gasAtRisk(p: Pending): bigint {
+  const a = p.action;
+  const bytes = a.type === "post" ? BigInt(a.message.content.length) : 0n;
+  let gas: bigint;
+  if (a.type === "voucher") gas = 16_000n + 3_000n * BigInt(a.tips.length);
+  else if (a.mode === "anchored-hash") gas = 100n;
+  else if (a.mode === "anchored-calldata") gas = 40n * (119n + bytes);
+  else gas = 12_000n + 40n * bytes;
+  const ownKey = p.signer !== null && p.signer.toLowerCase() === p.record.account.toLowerCase();
+  return ownKey ? gas : 2n * gas;
+}
+
+/**
  * A transaction not mined this long is handed to the node again (a node that restarted, or dropped
  * it from its pool, has it back; "already known" is harmless). Fees are raised only after bumpAfterMs.
  */
@@ -62,7 +80,7 @@ export interface SubmitterConfig {
   chainId: number;
   batchMaxActions: number;
   maxInFlight: number;
-  accountItemsPerTx: number;
+  accountGasAtRisk: bigint;
   bumpAfterMs: number;
   minDeadlineSeconds: bigint;
   erc1271Gas: bigint;
@@ -164,22 +182,24 @@ export class Submitter {
   private async buildActions(kind: Mode): Promise<"built" | "empty" | "idle"> {
     const { pending, config } = this.d;
     const chosen: Pending[] = [];
-    const perAccount = new Map<string, { n: number; sawTip: boolean; closed: boolean }>();
+    const perAccount = new Map<string, { n: number; gas: bigint; sawTip: boolean; closed: boolean }>();
     for (const p of pending.queue(kind)) {
       if (chosen.length >= config.batchMaxActions) break;
       const a = p.record.account.toLowerCase();
       if (pending.inFlight(p.record.account)) continue;
-      const state = perAccount.get(a) ?? { n: 0, sawTip: false, closed: false };
+      const state = perAccount.get(a) ?? { n: 0, gas: 0n, sawTip: false, closed: false };
       perAccount.set(a, state);
       if (state.closed) continue;
       // Posts run before tips in submitBatch: an account's post after its tip waits for the next batch.
       const afterTip = kind === "batched" && p.action.type === "post" && state.sawTip;
-      if (afterTip || state.n >= config.accountItemsPerTx) {
+      const gas = gasAtRisk(p);
+      if (afterTip || (state.n > 0 && state.gas + gas > config.accountGasAtRisk)) {
         state.closed = true;
         continue;
       }
       if (p.action.type === "tip") state.sawTip = true;
       state.n += 1;
+      state.gas += gas;
       chosen.push(p);
     }
     if (chosen.length === 0) return "idle";
