@@ -123,6 +123,44 @@ describe("relayer under attack (step by step, anvil)", function () {
     await refusedWith(relayer.accept(await batchedPost(user, user.address, 101n)), "account_throttled");
   });
 
+  it("cancelNonces racing the relayer's batch into the same block: the relayer loses less gas than the attacker spends", async () => {
+    const user = privateKeyToAccount(generatePrivateKey());
+    await fund(user.address, parseEther("0.01"));
+    await relayer.step();
+    const ids = [];
+    for (let n = 0n; n < 4n; n++) ids.push((await relayer.accept(await batchedPost(user, user.address, n))).id);
+    await chain.anvil.rpc("evm_setAutomine", [false]);
+    let relayerGas = 0n;
+    let attackerGas = 0n;
+    let order: unknown;
+    try {
+      const before = await client.getTransactionCount({ address: relayerAddress, blockTag: "pending" });
+      await relayer.step(); // checked again, then sent: in the mempool
+      const sent = await client.getTransactionCount({ address: relayerAddress, blockTag: "pending" });
+      assert.equal(sent, before + 1);
+      const wallet = createWalletClient({ account: user, transport: http(chain.anvil.url) });
+      const attack = await wallet.writeContract({
+        address: chain.pennyPost, abi: pennyPostAbi, functionName: "cancelNonces", args: [100n], chain: null, gas: 100_000n, maxPriorityFeePerGas: parseEther("0.000001"), maxFeePerGas: parseEther("0.00001"),
+      } as never);
+      await chain.anvil.rpc("evm_mine", []);
+      const block = await client.getBlock({ includeTransactions: true });
+      const receipts = await Promise.all(block.transactions.map((t) => client.getTransactionReceipt({ hash: typeof t === "string" ? t : t.hash })));
+      order = receipts.map((r) => [r.from, r.gasUsed.toString(), r.status]);
+      for (const r of receipts) {
+        if (r.from.toLowerCase() === relayerAddress.toLowerCase()) relayerGas += r.gasUsed;
+        if (r.transactionHash === attack) attackerGas += r.gasUsed;
+      }
+      assert.ok(attackerGas > 0n && relayerGas > 0n, `both landed in one block: ${JSON.stringify(receipts.map((r) => [r.from, r.gasUsed.toString(), r.status]))}`);
+    } finally {
+      await chain.anvil.rpc("evm_setAutomine", [true]);
+    }
+    await relayer.step();
+    const statuses = await Promise.all(ids.map(async (id) => (await status(id)).status));
+    assert.ok(statuses.includes("rejected"), JSON.stringify(statuses) + JSON.stringify(order));
+    assert.ok(relayerGas <= attackerGas, `the relayer paid ${relayerGas} gas for skipped items, the attacker ${attackerGas}`);
+    console.log(`      relayer ${relayerGas} gas on skipped items, attacker ${attackerGas} (cancelNonces)`);
+  });
+
   it("a deposit emptied behind an accepted anchored post: its fee settlement is never sent, not even once", async () => {
     const user = privateKeyToAccount(generatePrivateKey());
     await fund(user.address, fee);
@@ -205,6 +243,8 @@ describe("relayer under attack (step by step, anvil)", function () {
     await r.open();
     const user = privateKeyToAccount(generatePrivateKey());
     await other.stop();
+    // Until the node is really gone (its process may answer a moment after stop() resolves).
+    for (let i = 0; i < 200 && (await other.anvil.client.getBlockNumber({ cacheTime: 0 }).then(() => true, () => false)); i++) await new Promise((res) => setTimeout(res, 25));
     await assert.rejects(r.step());
     const otherDomain = pennyPostDomain(await client.getChainId(), other.pennyPost);
     const message = { author: user.address, parentId: 0n, content: "anyone there?", maxFee: fee, nonce: 0n, deadline: FAR };
