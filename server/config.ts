@@ -57,7 +57,7 @@ export const configSchema = z
     INDEX_CACHE_RECORDS: int("INDEX_CACHE_RECORDS", 0, 10_000_000, DEFAULT_RECORD_CACHE),
     LEVELDB_WRITE_BUFFER_MB: int("LEVELDB_WRITE_BUFFER_MB", 1, 1_024, DEFAULT_WRITE_BUFFER_MB),
     MAX_PAGE_SIZE: int("MAX_PAGE_SIZE", 1, 1_000, 100),
-    RATE_LIMIT_PER_MINUTE: int("RATE_LIMIT_PER_MINUTE", 1, 10_000_000, 100_000),
+    RATE_LIMIT_PER_MINUTE: int("RATE_LIMIT_PER_MINUTE", 1, 10_000_000, 600_000),
     RELAYER: z.enum(["on", "off"], { error: "RELAYER must be on or off" }).default("on"),
     RELAYER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "RELAYER_PRIVATE_KEY must be a 0x-prefixed 32-byte hex private key").optional(),
     /** Default: DATA_DIR with "-relayer" appended (its own LevelDB, never wiped by a re-index). */
