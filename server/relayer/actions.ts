@@ -8,7 +8,7 @@ import { z } from "zod";
 
 import { digesters, type Digesters } from "../../lib/digests.ts";
 import { extendVoucher, type PennyPostDomain, type VoucherTip } from "../../lib/relayed.ts";
-import { recoverSigner } from "../ingest/anchors.ts";
+import { recoverSigner } from "../../lib/recover.ts";
 
 const uint = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "a decimal integer string").transform((s) => BigInt(s));
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x-prefixed 20-byte hex address").transform((s) => getAddress(s));

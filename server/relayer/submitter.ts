@@ -20,7 +20,7 @@ import {
 } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 
-import { recoverSigner } from "../ingest/anchors.ts";
+import { recoverSigner } from "../../lib/recover.ts";
 import { hexBytes, keccakHex } from "../../lib/keccak.ts";
 import type { PennyPostDomain } from "../../lib/relayed.ts";
 import type { Mode } from "./actions.ts";
