@@ -94,6 +94,13 @@ export type AnchorResolution =
  */
 export interface AnchorDataSource {
   get(dataHash: Hex): Promise<Hex | undefined>;
+  /**
+   * The signers this source already recovered for these exact (digest, signature) pairs (the
+   * relayer, for the posts it accepted), undefined where it does not know: a signature is recovered
+   * once per process. Keyed by the digest too, so a copy of a signature over other content is
+   * never answered.
+   */
+  knownSigners?(items: readonly { digest: Uint8Array; signature: Uint8Array }[]): Array<string | null | undefined>;
 }
 
 /** A block the follower hands to ingest: its header fields and its protocol events, in log order. */

@@ -123,9 +123,14 @@ export async function resolveAnchors(events: readonly ProtocolEvent[], context: 
   if (ctx === undefined || valid.length === 0) return;
   const digest = anchoredPostDigester(pennyPostDomain(ctx.chainId, ctx.address));
   const items = valid.flatMap(({ checked }) => checked.posts.map((post) => ({ digest: digest(post), signature: hexBytes(post.signature) })));
-  const signers = await (ctx.recovery ?? sharedRecoverPool()).recoverMany(items);
+  const signers: Array<string | null | undefined> = ctx.source?.knownSigners?.(items) ?? [];
+  const unknown = items.flatMap((_item, i) => (signers[i] === undefined ? [i] : []));
+  if (unknown.length > 0) {
+    const recovered = await (ctx.recovery ?? sharedRecoverPool()).recoverMany(unknown.map((i) => items[i]!));
+    for (const [k, i] of unknown.entries()) signers[i] = recovered[k];
+  }
   let next = 0;
   for (const { event, checked } of valid) {
-    event.resolved = { status: "valid", mode: checked.mode, posts: checked.posts.map((post) => resolvedPost(post, signers[next++])), leaves: checked.leaves };
+    event.resolved = { status: "valid", mode: checked.mode, posts: checked.posts.map((post) => resolvedPost(post, (signers[next++] ?? null) as Address | null)), leaves: checked.leaves };
   }
 }

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { digesters, type Digesters } from "../../lib/digests.ts";
 import { extendVoucher, type PennyPostDomain, type VoucherTip } from "../../lib/relayed.ts";
 import { recoverSigner } from "../../lib/recover.ts";
+import type { RecoverPool } from "../../lib/recover-pool.ts";
 
 const uint = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "a decimal integer string").transform((s) => BigInt(s));
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x-prefixed 20-byte hex address").transform((s) => getAddress(s));
@@ -80,6 +81,13 @@ export function digestBytesOf(action: Action, domain: PennyPostDomain): Uint8Arr
 
 export function digestOf(action: Action, domain: PennyPostDomain): Hex {
   return bytesToHex(digestBytesOf(action, domain));
+}
+
+/** The address the signature recovers to, on the process's recovery pool (lib/recover-pool.ts). */
+export async function recoverActionSigner(action: Action, domain: PennyPostDomain, pool: Pick<RecoverPool, "recoverOne">): Promise<{ signer: Address | null; digest: Uint8Array }> {
+  const digest = digestBytesOf(action, domain);
+  const signer = await pool.recoverOne(digest, hexToBytes(action.signature));
+  return { signer: signer === null ? null : getAddress(signer), digest };
 }
 
 /** The address the signature recovers to (low-s only, v 27/28, as the contract), or null. */

@@ -18,7 +18,8 @@ import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { pennyPostDomain, ZERO_HASH, type PennyPostDomain } from "../../lib/relayed.ts";
 import type { AnchorDataSource } from "../domain.ts";
 import { NonRetryableError } from "../errors.ts";
-import { accountOf, actionSchema, signerOf, toJson, type Action } from "./actions.ts";
+import { accountOf, actionSchema, recoverActionSigner, signerOf, toJson, type Action } from "./actions.ts";
+import { sharedRecoverPool, type RecoverPool } from "../../lib/recover-pool.ts";
 import { ChainView } from "./chain-view.ts";
 import { checkAction } from "./checks.ts";
 import { Watcher } from "./confirm.ts";
@@ -75,6 +76,8 @@ export const DEFAULT_GAS_AT_RISK = 26_000;
 
 /** Gas an ERC-1271 check gets off chain: what a batch near the cap could give it at most. */
 const ERC1271_GAS = 500_000n;
+/** Anchored posts' signers kept for the indexer (seconds of posts at the highest rates; oldest dropped first). */
+const KNOWN_SIGNERS = 200_000;
 const STALE_REFUSALS = new Set(["insufficient_deposit", "nonce_mismatch", "bad_signature", "unknown_post", "session_cap_exceeded", "voucher_mismatch", "author_mismatch"]);
 const SKIPS_NOT_THE_ACCOUNTS = /expired|fee_too_low|FeeAboveMax|unknown_post|UnknownPost|reverted/i;
 
@@ -97,9 +100,11 @@ export class Relayer implements AnchorDataSource {
   private readonly config: Required<RelayerConfig>;
 
   private readonly logger: Logger;
+  private readonly pool: RecoverPool;
 
   constructor(config: RelayerConfig, client: PublicClient, logger: Logger) {
     this.logger = logger;
+    this.pool = sharedRecoverPool();
     this.config = {
       maxInFlight: 4, accountGasAtRisk: DEFAULT_GAS_AT_RISK, pollMs: 50, minDeadlineSeconds: 60, confirmations: 1, watchDepth: 64, throttleSeconds: 3_600, ...config,
     };
@@ -195,6 +200,25 @@ export class Relayer implements AnchorDataSource {
     await this.store.close();
   }
 
+  /** Anchored posts' signers, by signature (with the digest they sign): the indexer reuses them (AnchorDataSource). */
+  private readonly signers = new Map<string, { digest: string; signer: string | null }>();
+
+  private remember(digest: Uint8Array, signature: Hex, signer: Address | null): void {
+    this.signers.set(signature.toLowerCase(), { digest: Buffer.from(digest).toString("hex"), signer: signer?.toLowerCase() ?? null });
+    if (this.signers.size > KNOWN_SIGNERS) this.signers.delete(this.signers.keys().next().value!);
+  }
+
+  /** The signers of posts this relayer accepted, for exactly these digests (AnchorDataSource). */
+  knownSigners(items: readonly { digest: Uint8Array; signature: Uint8Array }[]): Array<string | null | undefined> {
+    return items.map(({ digest, signature }) => {
+      const key = `0x${Buffer.from(signature).toString("hex")}`;
+      const known = this.signers.get(key);
+      if (known === undefined || known.digest !== Buffer.from(digest).toString("hex")) return undefined;
+      this.signers.delete(key);
+      return known.signer;
+    });
+  }
+
   /** Hash-mode batch data, for the indexer (AnchorDataSource). */
   async get(dataHash: Hex): Promise<Hex | undefined> {
     return (await this.store.db.get(keys.data(dataHash))) as Hex | undefined;
@@ -239,7 +263,11 @@ export class Relayer implements AnchorDataSource {
   accept(action: Action): Promise<ActionRecord> {
     const account = accountOf(action);
     const k = account.toLowerCase();
-    const run = (this.turns.get(k) ?? Promise.resolve()).then(() => this.acceptNow(action, account));
+    // The signer is recovered at once, on the worker pool, beside other accounts' checks; the
+    // account's turn is taken now, so its actions are checked in the order they arrived.
+    const recovered = recoverActionSigner(action, this.domain, this.pool);
+    recovered.catch(() => undefined);
+    const run = (this.turns.get(k) ?? Promise.resolve()).then(async () => this.acceptNow(action, account, await recovered));
     const tail = run.catch(() => undefined);
     this.turns.set(k, tail);
     void tail.then(() => {
@@ -253,13 +281,13 @@ export class Relayer implements AnchorDataSource {
     return Promise.allSettled(actions.map((a) => this.accept(a)));
   }
 
-  private async acceptNow(action: Action, account: Address): Promise<ActionRecord> {
+  private async acceptNow(action: Action, account: Address, recovered: { signer: Address | null; digest: Uint8Array }): Promise<ActionRecord> {
     const max = this.reputation.maxPending(account, this.config.maxPending);
     if (this.pending.reservations.pending(account) >= max) {
       const why = max < this.config.maxPending ? ` (throttled: ${this.reputation.throttledReason(account)})` : "";
       throw new ActionRejected(max < this.config.maxPending ? "account_throttled" : "too_many_pending", `${account} already has ${max} actions waiting for the chain${why}; retry when they are included`, 5);
     }
-    const signer = this.signerOf(action);
+    const { signer } = recovered;
     for (let attempt = 0; ; attempt++) {
       const snapshot = this.snapshotFor(account);
       let checked;
@@ -296,6 +324,7 @@ export class Relayer implements AnchorDataSource {
       await this.store.write(ops);
       fee?.commit();
       this.pending.add({ record, action, signer, hold: holdOf(action, account, checked.key, checked.spend) });
+      if (action.type === "post" && action.mode !== "batched") this.remember(recovered.digest, action.signature, signer);
       return { ...record }; // as accepted: the submitter moves the live record on
     }
   }

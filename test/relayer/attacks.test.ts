@@ -7,10 +7,11 @@
 import assert from "node:assert/strict";
 
 import { after, before, describe, it } from "mocha";
-import { createPublicClient, createWalletClient, http, parseEther, type Address, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, hexToBytes, http, parseEther, type Address, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
 import { pennyPostAbi } from "../../lib/abi.ts";
+import { digesters } from "../../lib/digests.ts";
 import { ETH, pennyPostDomain, signAnchoredPost, signPost, signTip, type PennyPostDomain } from "../../lib/relayed.ts";
 import type { Action } from "../../server/relayer/actions.ts";
 import { actionSchema } from "../../server/relayer/actions.ts";
@@ -193,6 +194,20 @@ describe("relayer under attack (step by step, anvil)", function () {
     await relayer.step();
     await relayer.accept(await anchoredPost(key, user.address, 1n, fee));
     await refusedWith(relayer.accept(await anchoredPost(key, user.address, 2n, 2n * fee)), "session_cap_exceeded");
+  });
+
+  it("hands the indexer the signer it recovered for an accepted anchored post, for that exact digest only", async () => {
+    const user = privateKeyToAccount(generatePrivateKey());
+    await fund(user.address, parseEther("0.01"));
+    await relayer.step();
+    const accepted = await anchoredPost(user, user.address, 1n, fee);
+    await relayer.accept(accepted);
+    if (accepted.type !== "post" || accepted.mode === "batched") throw new Error("unreachable");
+    const digest = digesters(domain).anchoredPost(accepted.message);
+    const signature = hexToBytes(accepted.signature);
+    const other = digesters(domain).anchoredPost({ ...accepted.message, content: "other content, same signature" });
+    assert.deepEqual(relayer.knownSigners([{ digest: other, signature }]), [undefined], "another message under the same signature is not answered");
+    assert.deepEqual(relayer.knownSigners([{ digest, signature }]), [user.address.toLowerCase()]);
   });
 
   it("refuses a tip naming another author than a direct post's, and a deadline too close to land", async () => {
