@@ -76,12 +76,15 @@ const WORKER_URL = new URL("./recover-worker.ts", import.meta.url);
 function workerExecArgv(): string[] {
   const args: string[] = [];
   for (let i = 0; i < process.execArgv.length; i++) {
-    const arg = process.execArgv[i];
+    const arg = process.execArgv[i]!;
     if (arg === "--input-type") i++;
-    else if (!arg.startsWith("--input-type=")) args.push(arg);
+    // A worker refuses V8's heap sizing flags (its heap is sized by resourceLimits): `npm start`
+    // runs the server with --max-semi-space-size=64.
+    else if (!arg.startsWith("--input-type=") && !HEAP_FLAG.test(arg)) args.push(arg);
   }
   return args;
 }
+const HEAP_FLAG = /^--(max|min)[-_](semi[-_]space|old[-_]space|young[-_]generation|heap)[-_]size/;
 
 interface Job {
   id: number;

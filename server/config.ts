@@ -63,6 +63,8 @@ export const configSchema = z
     /** Default: DATA_DIR with "-relayer" appended (its own LevelDB, never wiped by a re-index). */
     RELAYER_DATA_DIR: z.string().min(1).optional(),
     BATCH_MAX_ACTIONS: int("BATCH_MAX_ACTIONS", 1, 2_000, 128),
+    /** Anchored posts per anchoring transaction (its gas barely grows with the count in hash mode). */
+    ANCHOR_MAX_POSTS: int("ANCHOR_MAX_POSTS", 1, 65_536, 2_048),
     BATCH_INTERVAL_MS: int("BATCH_INTERVAL_MS", 10, 60_000, 200),
     RELAYER_BUMP_AFTER_MS: int("RELAYER_BUMP_AFTER_MS", 1_000, 3_600_000, 15_000),
     RELAYER_RATE_PER_MINUTE: int("RELAYER_RATE_PER_MINUTE", 1, 1_000_000, 600),

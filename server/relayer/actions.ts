@@ -42,7 +42,12 @@ const voucher = z.strictObject({
   signature,
 });
 
-export const actionSchema = z.union([batchedPost, batchedTip, anchoredPost, voucher]);
+// Discriminated by type, then by mode: each action is parsed against its own shape only.
+export const actionSchema = z.discriminatedUnion("type", [
+  z.discriminatedUnion("mode", [batchedPost, anchoredPost]),
+  batchedTip,
+  voucher,
+]);
 export type Action = z.output<typeof actionSchema>;
 export type BatchedPost = z.output<typeof batchedPost>;
 export type BatchedTip = z.output<typeof batchedTip>;
@@ -86,7 +91,9 @@ export function digestOf(action: Action, domain: PennyPostDomain): Hex {
 /** The address the signature recovers to, on the process's recovery pool (lib/recover-pool.ts). */
 export async function recoverActionSigner(action: Action, domain: PennyPostDomain, pool: Pick<RecoverPool, "recoverOne">): Promise<{ signer: Address | null; digest: Uint8Array }> {
   const digest = digestBytesOf(action, domain);
-  const signer = await pool.recoverOne(digest, hexToBytes(action.signature));
+  const signature = hexToBytes(action.signature);
+  // The pool failing (a worker that cannot start) costs speed, never an answer.
+  const signer = await pool.recoverOne(digest, signature).catch(() => recoverSigner(digest, signature));
   return { signer: signer === null ? null : getAddress(signer), digest };
 }
 
@@ -104,7 +111,12 @@ export function voucherExtends(action: VoucherAction, from: { cumulativeAmount: 
   return next.cumulativeAmount === action.message.cumulativeAmount && next.tipsHash.toLowerCase() === action.message.tipsHash;
 }
 
-/** JSON with bigints as decimal strings (how actions are stored and answered). */
-export function toJson(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
+/** The action as JSON (numbers as decimal strings), how it is stored and answered. */
+export function actionJson(action: Action): unknown {
+  const m = action.message as Record<string, unknown>;
+  const message: Record<string, unknown> = {};
+  for (const k in m) message[k] = typeof m[k] === "bigint" ? (m[k] as bigint).toString() : m[k];
+  const json: Record<string, unknown> = { type: action.type, mode: action.mode, message, signature: action.signature };
+  if (action.type === "voucher") json.tips = action.tips.map((t) => ({ postId: t.postId.toString(), author: t.author, amount: t.amount.toString() }));
+  return json;
 }

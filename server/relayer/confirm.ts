@@ -50,6 +50,8 @@ export interface WatcherDeps {
   reject(p: Pending, reason: string, byAccount: boolean): Op[];
   /** The pending form of a stored record (a reorg sends it back). */
   restore(record: ActionRecord): Pending;
+  /** Submissions landed (their accounts are free for the next batch): the submitter need not wait for its next turn. */
+  freed?(): void;
 }
 
 export class Watcher {
@@ -141,6 +143,7 @@ export class Watcher {
     this.head = { number: block.number, hash: block.hash };
     if (reorg) this.d.logger.warn({ head: Number(block.number), dropped: dropped.length }, "relayer saw a reorg");
     if (ops.length > 0) await this.d.store.write(ops);
+    if (this.d.submitter.inFlight.size < inFlight.length) this.d.freed?.();
   }
 
   /** Whether the chain the head was read on is no longer the chain. */

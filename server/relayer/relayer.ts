@@ -18,7 +18,7 @@ import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { pennyPostDomain, ZERO_HASH, type PennyPostDomain } from "../../lib/relayed.ts";
 import type { AnchorDataSource } from "../domain.ts";
 import { NonRetryableError } from "../errors.ts";
-import { accountOf, actionSchema, recoverActionSigner, signerOf, toJson, type Action } from "./actions.ts";
+import { accountOf, actionJson, actionSchema, recoverActionSigner, signerOf, type Action } from "./actions.ts";
 import { sharedRecoverPool, type RecoverPool } from "../../lib/recover-pool.ts";
 import { ChainView } from "./chain-view.ts";
 import { checkAction } from "./checks.ts";
@@ -43,6 +43,8 @@ export interface RelayerConfig {
   privateKey: Hex;
   dataDir: string;
   batchMaxActions: number;
+  /** Anchored posts per anchoring transaction. */
+  anchorMaxPosts?: number;
   batchIntervalMs: number;
   bumpAfterMs: number;
   /** Per account: actions per minute (token bucket), and most actions queued or submitted at once. */
@@ -93,8 +95,8 @@ export class Relayer implements AnchorDataSource {
   private readonly watcher: Watcher;
   /** Per account (lowercase), the tail of its accepts: one account's actions are checked one at a time, in order. */
   private readonly turns = new Map<string, Promise<unknown>>();
-  /** The loops' pending sleeps: stop() ends them at once. */
-  private readonly sleepers = new Set<() => void>();
+  /** The loops' pending sleeps, by loop: stop() ends them at once, and a freed submission slot wakes "submit". */
+  private readonly sleepers = new Map<string, () => void>();
   private running: Promise<void> | undefined;
   private stopping = false;
   private readonly config: Required<RelayerConfig>;
@@ -106,7 +108,7 @@ export class Relayer implements AnchorDataSource {
     this.logger = logger;
     this.pool = sharedRecoverPool();
     this.config = {
-      maxInFlight: 4, accountGasAtRisk: DEFAULT_GAS_AT_RISK, pollMs: 50, minDeadlineSeconds: 60, confirmations: 1, watchDepth: 64, throttleSeconds: 3_600, ...config,
+      anchorMaxPosts: 2_048, maxInFlight: 4, accountGasAtRisk: DEFAULT_GAS_AT_RISK, pollMs: 50, minDeadlineSeconds: 60, confirmations: 1, watchDepth: 64, throttleSeconds: 3_600, ...config,
     };
     this.account = privateKeyToAccount(config.privateKey);
     this.domain = pennyPostDomain(config.chainId, config.address);
@@ -117,7 +119,7 @@ export class Relayer implements AnchorDataSource {
     const reject = (p: Pending, reason: string, byAccount: boolean) => this.reject(p, reason, byAccount);
     this.submitter = new Submitter({
       config: {
-        address: config.address, chainId: config.chainId, batchMaxActions: config.batchMaxActions, maxInFlight: this.config.maxInFlight,
+        address: config.address, chainId: config.chainId, batchMaxActions: config.batchMaxActions, anchorMaxPosts: this.config.anchorMaxPosts, maxInFlight: this.config.maxInFlight,
         accountGasAtRisk: BigInt(this.config.accountGasAtRisk), bumpAfterMs: config.bumpAfterMs, minDeadlineSeconds: BigInt(this.config.minDeadlineSeconds), erc1271Gas: ERC1271_GAS,
       },
       client, account: this.account, domain: this.domain, store: this.store, view: this.view, pending: this.pending, fees: this.fees, logger, reject,
@@ -126,6 +128,7 @@ export class Relayer implements AnchorDataSource {
       client, contract: config.address, relayer: this.account.address, view: this.view, submitter: this.submitter, pending: this.pending, fees: this.fees, store: this.store,
       reputation: this.reputation, logger, confirmations: this.config.confirmations, watchDepth: this.config.watchDepth, reject,
       restore: (record) => this.restore(record),
+      freed: () => this.sleepers.get("submit")?.(),
     });
   }
 
@@ -171,11 +174,11 @@ export class Relayer implements AnchorDataSource {
           await new Promise<void>((resolve) => {
             const done = () => {
               clearTimeout(timer);
-              this.sleepers.delete(done);
+              this.sleepers.delete(name);
               resolve();
             };
             const timer = setTimeout(done, every);
-            this.sleepers.add(done);
+            this.sleepers.set(name, done);
           });
         }
       })();
@@ -194,7 +197,7 @@ export class Relayer implements AnchorDataSource {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const wake of [...this.sleepers]) wake();
+    for (const wake of [...this.sleepers.values()]) wake();
     await this.running;
     await Promise.allSettled([...this.turns.values()]);
     await this.store.close();
@@ -316,7 +319,7 @@ export class Relayer implements AnchorDataSource {
       const id = crypto.randomUUID();
       const seq = ++this.store.actionSeq;
       const record: ActionRecord = {
-        id, seq, type: action.type, mode: action.mode, account, action: toJson(action), status: "queued", acceptedAt: new Date().toISOString(), attempts: 0,
+        id, seq, type: action.type, mode: action.mode, account, action: actionJson(action), status: "queued", acceptedAt: new Date().toISOString(), attempts: 0,
       };
       const ops: Op[] = [put(keys.action(id), record), put(keys.queue(seq), id)];
       const fee = action.type === "post" && action.mode !== "batched" ? this.fees.accept(action) : undefined;

@@ -16,11 +16,12 @@
  */
 import { Level } from "level";
 
-import { toJson } from "./actions.ts";
+const bigints = (_key: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
 
 export type Op = { type: "put"; key: string; value: string } | { type: "del"; key: string };
 
-export const put = (k: string, v: unknown): Op => ({ type: "put", key: k, value: typeof v === "string" ? v : JSON.stringify(toJson(v)) });
+/** A put of `v` as JSON, bigints as decimal strings. */
+export const put = (k: string, v: unknown): Op => ({ type: "put", key: k, value: typeof v === "string" ? v : JSON.stringify(v, bigints) });
 export const del = (k: string): Op => ({ type: "del", key: k });
 
 const pad = (n: number) => n.toString().padStart(16, "0");

@@ -34,6 +34,8 @@ import { keys, put, type Op, type RelayerStore } from "./store.ts";
 
 /** EIP-7825: no transaction may use more gas. */
 export const TX_GAS_CAP = 1n << 24n;
+/** What a batch's items may add up to by gasAtRisk's estimate (an upper bound of calldata and checks): 80% of the cap. */
+const TX_GAS_BUDGET = (TX_GAS_CAP * 4n) / 5n;
 
 /**
  * What the relayer pays for an item the chain skips (or, anchored, publishes unpaid): a batched item
@@ -79,6 +81,7 @@ export interface SubmitterConfig {
   address: Address;
   chainId: number;
   batchMaxActions: number;
+  anchorMaxPosts: number;
   maxInFlight: number;
   accountGasAtRisk: bigint;
   bumpAfterMs: number;
@@ -182,9 +185,12 @@ export class Submitter {
   private async buildActions(kind: Mode): Promise<"built" | "empty" | "idle"> {
     const { pending, config } = this.d;
     const chosen: Pending[] = [];
+    const max = kind === "anchored-hash" || kind === "anchored-calldata" ? config.anchorMaxPosts : config.batchMaxActions;
     const perAccount = new Map<string, { n: number; gas: bigint; sawTip: boolean; closed: boolean }>();
+    // Calldata-carrying transactions stay well under EIP-7825's cap (their gas grows with the content).
+    let txGas = 0n;
     for (const p of pending.queue(kind)) {
-      if (chosen.length >= config.batchMaxActions) break;
+      if (chosen.length >= max) break;
       const a = p.record.account.toLowerCase();
       if (pending.inFlight(p.record.account)) continue;
       const state = perAccount.get(a) ?? { n: 0, gas: 0n, sawTip: false, closed: false };
@@ -196,6 +202,10 @@ export class Submitter {
       if (afterTip || (state.n > 0 && state.gas + gas > config.accountGasAtRisk)) {
         state.closed = true;
         continue;
+      }
+      if (kind !== "anchored-hash") {
+        if (txGas + gas > TX_GAS_BUDGET) break;
+        txGas += gas;
       }
       if (p.action.type === "tip") state.sawTip = true;
       state.n += 1;
@@ -215,30 +225,37 @@ export class Submitter {
   private async recheck(chosen: Pending[]): Promise<Pending[]> {
     const { view, pending, config } = this.d;
     const globals = view.globals!;
-    const batchedBefore = new Map<string, number>();
-    const kept: Pending[] = [];
-    const dropped = new Set<string>();
     const ops: Op[] = [];
+    const keep = new Set<Pending>();
+    // Accounts are checked side by side (their chain reads go out together, in one JSON-RPC batch);
+    // one account's items in order, each counting the ones kept before it.
+    const byAccount = new Map<string, Pending[]>();
     for (const p of chosen) {
       const a = p.record.account.toLowerCase();
-      if (dropped.has(a)) continue;
-      const before = batchedBefore.get(a) ?? 0;
-      try {
-        await checkAction(p.action, p.record.account, p.signer, {
-          globals, snapshot: view.snapshot(p.record.account), reservations: pending.reservations, domain: this.d.domain,
-          minDeadlineSeconds: config.minDeadlineSeconds, erc1271Gas: config.erc1271Gas, anchoredAccepted: undefined,
-          authorOf: (id) => view.authorOf(id), recheck: { spend: p.hold.spend, batchedBefore: before },
-        });
-        if (p.action.mode === "batched") batchedBefore.set(a, before + 1);
-        kept.push(p);
-      } catch (error) {
-        if (!(error instanceof ActionRejected)) throw error;
-        dropped.add(a);
-        ops.push(...this.d.reject(p, `${error.code}: ${error.message} (checked again before sending: the account's state changed on chain)`, true));
-      }
+      const list = byAccount.get(a);
+      if (list === undefined) byAccount.set(a, [p]);
+      else list.push(p);
     }
+    await Promise.all([...byAccount.values()].map(async (items) => {
+      let batchedBefore = 0;
+      for (const p of items) {
+        try {
+          await checkAction(p.action, p.record.account, p.signer, {
+            globals, snapshot: view.snapshot(p.record.account), reservations: pending.reservations, domain: this.d.domain,
+            minDeadlineSeconds: config.minDeadlineSeconds, erc1271Gas: config.erc1271Gas, anchoredAccepted: undefined,
+            authorOf: (id) => view.authorOf(id), recheck: { spend: p.hold.spend, batchedBefore },
+          });
+          if (p.action.mode === "batched") batchedBefore += 1;
+          keep.add(p);
+        } catch (error) {
+          if (!(error instanceof ActionRejected)) throw error;
+          ops.push(...this.d.reject(p, `${error.code}: ${error.message} (checked again before sending: the account's state changed on chain)`, true));
+          return; // the account's later items depended on this one: reject() took them out too
+        }
+      }
+    }));
     if (ops.length > 0) await this.d.store.write(ops);
-    return kept;
+    return chosen.filter((p) => keep.has(p));
   }
 
   /** settleAnchoredFees for authors whose anchored posts are included and not paid, each checked first. */
@@ -246,14 +263,18 @@ export class Submitter {
     const { view, fees, config } = this.d;
     const items: FeeItem[] = [];
     const globals = view.globals!;
-    let considered = 0;
-    for (const { author, item, snapshot } of fees.due((a) => view.snapshot(a))) {
-      if (items.length >= config.batchMaxActions || considered++ > config.batchMaxActions * 4) break;
+    const candidates = [];
+    for (const due of fees.due((a) => view.snapshot(a))) {
+      if (candidates.length >= config.batchMaxActions * 2) break;
+      candidates.push(due);
+    }
+    // Checked side by side: their chain reads go out together.
+    const checked = await Promise.all(candidates.map(async ({ author, item, snapshot }) => {
       const paid = await snapshot.anchoredFeesPaid();
       const fee = AnchoredFees.item(getAddress(author), item);
       if (fee.cumulativeFee <= paid) {
         fees.paidUp(author, paid);
-        continue;
+        return undefined;
       }
       const owed = fee.cumulativeFee - paid;
       const digest = this.feeDigest(fee);
@@ -266,13 +287,15 @@ export class Submitter {
           { account: fee.author, signer: recovered === null ? null : getAddress(recovered), asset: "0x0000000000000000000000000000000000000000", spend: owed, digest: () => digest, signature: fee.signature },
           { snapshot, globals, minDeadlineSeconds: 0n, reservations: this.d.pending.reservations, erc1271Gas: config.erc1271Gas },
         );
-        items.push(fee);
+        return fee;
       } catch (error) {
         if (!(error instanceof ActionRejected)) throw error;
         fees.setAside(author, snapshot);
         this.d.logger.warn({ author, code: error.code, reason: error.message }, "anchored fees not settleable: set aside until the account changes on chain");
+        return undefined;
       }
-    }
+    }));
+    items.push(...checked.filter((f) => f !== undefined).slice(0, config.batchMaxActions));
     if (items.length === 0) return "idle";
     return this.send("fees", [], encodeFees(items), [], items.map((i) => i.author));
   }

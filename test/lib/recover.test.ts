@@ -167,7 +167,7 @@ describe("lib/recover-pool.ts", () => {
     await assert.rejects(unused.recoverMany([]), RecoverPoolClosedError);
   });
 
-  it("idle workers do not keep a process alive, and a pending result is still delivered", async () => {
+  for (const flags of [[], ["--max-semi-space-size=64"]]) it(`idle workers do not keep a process alive, and a pending result is still delivered${flags.length > 0 ? ` (under ${flags.join(" ")}, as npm start runs the server)` : ""}`, async () => {
     const url = new URL("../../lib/recover-pool.ts", import.meta.url).href;
     const script = `
       import { createRecoverPool } from ${JSON.stringify(url)};
@@ -177,7 +177,7 @@ describe("lib/recover-pool.ts", () => {
       // nothing else holds the event loop: the workers must, while they have work
       pool.recoverMany([{ digest, signature }]).then((s) => console.log(s[0]));
     `;
-    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+    const { stdout } = await promisify(execFile)(process.execPath, [...flags, "--input-type=module", "-e", script], {
       cwd: fileURLToPath(new URL("../..", import.meta.url)),
       timeout: 60_000, // a guard: a process kept alive by the pool is killed, and the test fails
     });
