@@ -39,6 +39,8 @@ export interface Pending {
   /** Who signed it (recovered once, on acceptance); null: no key (an ERC-1271 wallet's signature). */
   signer: Address | null;
   hold: Hold;
+  /** On disk (false while the accept's write is under way): only written actions are submitted. */
+  written?: boolean;
 }
 
 const MODES: Mode[] = ["batched", "anchored-calldata", "anchored-hash", "voucher"];

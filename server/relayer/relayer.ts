@@ -270,13 +270,18 @@ export class Relayer implements AnchorDataSource {
     // account's turn is taken now, so its actions are checked in the order they arrived.
     const recovered = recoverActionSigner(action, this.domain, this.pool);
     recovered.catch(() => undefined);
-    const run = (this.turns.get(k) ?? Promise.resolve()).then(async () => this.acceptNow(action, account, await recovered));
-    const tail = run.catch(() => undefined);
+    // The turn covers the check and the reservation; the durable write goes on beside the account's
+    // next check (a 202 still waits for it, and the submitter never takes an action not yet on disk).
+    const held = (this.turns.get(k) ?? Promise.resolve()).then(async () => this.acceptNow(action, account, await recovered));
+    const tail = held.catch(() => undefined);
     this.turns.set(k, tail);
     void tail.then(() => {
       if (this.turns.get(k) === tail) this.turns.delete(k);
     });
-    return run;
+    return held.then(async ({ record, written }) => {
+      await written;
+      return record;
+    });
   }
 
   /** Many actions at once (the batch form): each accepted or refused on its own, in order per account. */
@@ -284,7 +289,9 @@ export class Relayer implements AnchorDataSource {
     return Promise.allSettled(actions.map((a) => this.accept(a)));
   }
 
-  private async acceptNow(action: Action, account: Address, recovered: { signer: Address | null; digest: Uint8Array }): Promise<ActionRecord> {
+  private async acceptNow(
+    action: Action, account: Address, recovered: { signer: Address | null; digest: Uint8Array },
+  ): Promise<{ record: ActionRecord; written: Promise<void> }> {
     const max = this.reputation.maxPending(account, this.config.maxPending);
     if (this.pending.reservations.pending(account) >= max) {
       const why = max < this.config.maxPending ? ` (throttled: ${this.reputation.throttledReason(account)})` : "";
@@ -324,11 +331,24 @@ export class Relayer implements AnchorDataSource {
       const ops: Op[] = [put(keys.action(id), record), put(keys.queue(seq), id)];
       const fee = action.type === "post" && action.mode !== "batched" ? this.fees.accept(action) : undefined;
       if (fee !== undefined) ops.push(fee.op);
-      await this.store.write(ops);
       fee?.commit();
-      this.pending.add({ record, action, signer, hold: holdOf(action, account, checked.key, checked.spend) });
+      const pending: Pending = { record, action, signer, hold: holdOf(action, account, checked.key, checked.spend), written: false };
+      this.pending.add(pending);
       if (action.type === "post" && action.mode !== "batched") this.remember(recovered.digest, action.signature, signer);
-      return { ...record }; // as accepted: the submitter moves the live record on
+      const accepted = { ...record }; // as accepted: the submitter moves the live record on
+      const written = this.store.write(ops).then(
+        () => {
+          pending.written = true;
+        },
+        (error: unknown) => {
+          // Not on disk: not promised. What the account sent after it is rejected with it.
+          const ops = this.reject(pending, "the relayer could not store it", false);
+          void this.store.write(ops).catch(() => undefined);
+          throw error;
+        },
+      );
+      written.catch(() => undefined);
+      return { record: accepted, written: written.then(() => undefined) };
     }
   }
 

@@ -196,6 +196,10 @@ export class Submitter {
       const state = perAccount.get(a) ?? { n: 0, gas: 0n, sawTip: false, closed: false };
       perAccount.set(a, state);
       if (state.closed) continue;
+      if (p.written === false) {
+        state.closed = true; // its write is under way: it and what follows it wait
+        continue;
+      }
       // Posts run before tips in submitBatch: an account's post after its tip waits for the next batch.
       const afterTip = kind === "batched" && p.action.type === "post" && state.sawTip;
       const gas = gasAtRisk(p);
