@@ -158,6 +158,22 @@ export class ChainView {
     this.globalsValue = globals;
   }
 
+  /**
+   * Batched posts and tips executed by someone else's `submitBatch` (anyone may submit a signed
+   * action), by fingerprint: the relayer finds its own held actions among them instead of calling
+   * them rejected. Bounded, newest kept.
+   */
+  private readonly executedElsewhere = new Map<string, { txHash: Hex; blockNumber: number; postId?: string }>();
+
+  executedBy(fingerprint: string): { txHash: Hex; blockNumber: number; postId?: string } | undefined {
+    return this.executedElsewhere.get(fingerprint);
+  }
+
+  noteExecuted(fingerprint: string, where: { txHash: Hex; blockNumber: number; postId?: string }): void {
+    this.executedElsewhere.set(fingerprint, where);
+    if (this.executedElsewhere.size > 100_000) this.executedElsewhere.delete(this.executedElsewhere.keys().next().value!);
+  }
+
   /** A reorg: nothing read before it can be trusted. */
   dropAll(): void {
     for (const account of [...this.snapshots.keys()]) this.drop(account);

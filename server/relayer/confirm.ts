@@ -10,7 +10,7 @@
  *    `submitted` and its raw transaction out again.
  */
 import type { Logger } from "pino";
-import { parseEventLogs, toFunctionSelector, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
+import { parseEventLogs, toEventSelector, toFunctionSelector, type Address, type Hex, type Log, type PublicClient, type TransactionReceipt } from "viem";
 
 import { pennyPostAbi } from "../../lib/abi.ts";
 import type { ChainView } from "./chain-view.ts";
@@ -28,6 +28,21 @@ const ERROR_NAMES = new Map(
     .filter((item) => item.type === "error")
     .map((item) => [toFunctionSelector(`${item.name}(${item.inputs.map((i) => i.type).join(",")})`), item.name] as const),
 );
+
+const BATCH_SUBMITTED = toEventSelector("BatchSubmitted(address,uint256,uint256,uint256,uint256)");
+
+/** What identifies a batched post or tip among executed ones (its signed fields that the event repeats). */
+export const postFingerprint = (author: Address, parentId: bigint, content: string) => `p|${author.toLowerCase()}|${parentId}|${content}`;
+export const tipFingerprint = (tipper: Address, postId: bigint, author: Address, asset: Address, amount: bigint) =>
+  `t|${tipper.toLowerCase()}|${postId}|${author.toLowerCase()}|${asset.toLowerCase()}|${amount}`;
+
+/** Where someone else's submitBatch executed this pending batched post or tip, if it did. */
+export function executedElsewhere(view: ChainView, p: Pending): { txHash: Hex; blockNumber: number; postId?: string } | undefined {
+  const a = p.action;
+  if (a.type === "post" && a.mode === "batched") return view.executedBy(postFingerprint(a.message.author, a.message.parentId, a.message.content));
+  if (a.type === "tip") return view.executedBy(tipFingerprint(a.message.tipper, a.message.postId, a.message.author, a.message.asset, a.message.amount));
+  return undefined;
+}
 
 type Outcome = { id: string; status: "included" | "rejected"; postId?: string; reason?: string };
 type Mined = Submission & { outcomes?: Outcome[]; applied?: boolean };
@@ -50,6 +65,8 @@ export interface WatcherDeps {
   reject(p: Pending, reason: string, byAccount: boolean): Op[];
   /** The pending form of a stored record (a reorg sends it back). */
   restore(record: ActionRecord): Pending;
+  /** A pending action someone else's transaction executed. */
+  includedElsewhere(p: Pending, where: { txHash: Hex; blockNumber: number; postId?: string }): Op[];
   /** Submissions landed (their accounts are free for the next batch): the submitter need not wait for its next turn. */
   freed?(): void;
 }
@@ -129,6 +146,7 @@ export class Watcher {
     const ops: Op[] = [];
     if (reorg) view.dropAll();
     for (const log of logs) for (const a of addressesIn(log.topics as Hex[])) view.drop(a);
+    this.noteForeignBatches(logs, inFlight);
     for (const s of dropped) ops.push(...this.sendBack(s));
     for (const [i, s] of inFlight.entries()) {
       const receipt = receipts[i];
@@ -144,6 +162,23 @@ export class Watcher {
     if (reorg) this.d.logger.warn({ head: Number(block.number), dropped: dropped.length }, "relayer saw a reorg");
     if (ops.length > 0) await this.d.store.write(ops);
     if (this.d.submitter.inFlight.size < inFlight.length) this.d.freed?.();
+  }
+
+  /** Posts and tips that other accounts' submitBatch transactions executed (confirm's fingerprints, chain-view.ts). */
+  private noteForeignBatches(logs: readonly Log[], ours: readonly Submission[]): void {
+    const own = new Set(ours.flatMap((s) => s.txs.map((t) => t.hash)));
+    const foreign = new Set<Hex>();
+    for (const log of logs) if (log.topics[0] === BATCH_SUBMITTED && log.transactionHash !== null && !own.has(log.transactionHash)) foreign.add(log.transactionHash);
+    if (foreign.size === 0) return;
+    for (const log of parseEventLogs({ abi: pennyPostAbi, logs: logs.filter((l) => l.transactionHash !== null && foreign.has(l.transactionHash)) })) {
+      const where = { txHash: log.transactionHash!, blockNumber: Number(log.blockNumber) };
+      if (log.eventName === "Posted") this.d.view.noteExecuted(postFingerprint(log.args.author, log.args.parentId, log.args.content), { ...where, postId: log.args.postId.toString() });
+      if (log.eventName === "Tipped") this.d.view.noteExecuted(tipFingerprint(log.args.tipper, log.args.postId, log.args.author, log.args.asset, log.args.amount), where);
+    }
+  }
+
+  private executedElsewhere(p: Pending) {
+    return executedElsewhere(this.d.view, p);
   }
 
   /** Whether the chain the head was read on is no longer the chain. */
@@ -277,7 +312,11 @@ export class Watcher {
     for (const o of outcomes) {
       const p = pending.get(o.id)!;
       view.drop(p.record.account);
-      if (o.status === "rejected") {
+      const elsewhere = o.status === "rejected" && o.reason === "PennyPostNonceMismatch" ? this.executedElsewhere(p) : undefined;
+      if (elsewhere !== undefined) {
+        ops.push(...this.d.includedElsewhere(p, elsewhere));
+        o.status = "included";
+      } else if (o.status === "rejected") {
         // The chain skipped what was checked just before sending: the account changed it meanwhile.
         Object.assign(p.record, { txHash: receipt.transactionHash, blockNumber: Number(receipt.blockNumber) });
         ops.push(...this.d.reject(p, o.reason!, true));

@@ -117,16 +117,22 @@ export class Relayer implements AnchorDataSource {
     this.fees = new AnchoredFees(this.store);
     this.reputation = new Reputation(this.store, { ratePerMinute: config.ratePerMinute, throttleSeconds: this.config.throttleSeconds });
     const reject = (p: Pending, reason: string, byAccount: boolean) => this.reject(p, reason, byAccount);
+    const includedElsewhere = (p: Pending, where: { txHash: Hex; blockNumber: number; postId?: string }): Op[] => {
+      this.pending.remove(p.record.id);
+      Object.assign(p.record, { status: "included", ...where });
+      this.logger.info({ action: p.record.id, tx: where.txHash }, "relayer action executed by another submitter");
+      return [put(keys.action(p.record.id), p.record), del(keys.queue(p.record.seq))];
+    };
     this.submitter = new Submitter({
       config: {
         address: config.address, chainId: config.chainId, batchMaxActions: config.batchMaxActions, anchorMaxPosts: this.config.anchorMaxPosts, maxInFlight: this.config.maxInFlight,
         accountGasAtRisk: BigInt(this.config.accountGasAtRisk), bumpAfterMs: config.bumpAfterMs, minDeadlineSeconds: BigInt(this.config.minDeadlineSeconds), erc1271Gas: ERC1271_GAS,
       },
-      client, account: this.account, domain: this.domain, store: this.store, view: this.view, pending: this.pending, fees: this.fees, logger, reject,
+      client, account: this.account, domain: this.domain, store: this.store, view: this.view, pending: this.pending, fees: this.fees, logger, reject, includedElsewhere,
     });
     this.watcher = new Watcher({
       client, contract: config.address, relayer: this.account.address, view: this.view, submitter: this.submitter, pending: this.pending, fees: this.fees, store: this.store,
-      reputation: this.reputation, logger, confirmations: this.config.confirmations, watchDepth: this.config.watchDepth, reject,
+      reputation: this.reputation, logger, confirmations: this.config.confirmations, watchDepth: this.config.watchDepth, reject, includedElsewhere,
       restore: (record) => this.restore(record),
       freed: () => this.sleepers.get("submit")?.(),
     });

@@ -27,6 +27,7 @@ import type { Mode } from "./actions.ts";
 import type { ChainView } from "./chain-view.ts";
 import { checkAction, checkSigner } from "./checks.ts";
 import { batchedOrder, encodeActions, encodeFees, type FeeItem } from "./encode.ts";
+import { executedElsewhere } from "./confirm.ts";
 import { ActionRejected } from "./errors.ts";
 import { AnchoredFees } from "./fees.ts";
 import type { Pending, PendingActions } from "./pending.ts";
@@ -101,6 +102,8 @@ export interface SubmitterDeps {
   logger: Logger;
   /** An accepted action turned out void before it was sent: reject it (and what depends on it). */
   reject(p: Pending, reason: string, byAccount: boolean): Op[];
+  /** An accepted action someone else's transaction executed: included there. */
+  includedElsewhere(p: Pending, where: { txHash: Hex; blockNumber: number; postId?: string }): Op[];
 }
 
 const ANCHORED_POST_TYPEHASH = keccak256(new TextEncoder().encode("AnchoredPost(address author,uint256 parentId,string content,uint256 seq,uint256 cumulativeFee)"));
@@ -253,6 +256,12 @@ export class Submitter {
           keep.add(p);
         } catch (error) {
           if (!(error instanceof ActionRejected)) throw error;
+          // Someone else submitted this very signed action (submitBatch is open): it is included, not void.
+          const elsewhere = error.code === "nonce_mismatch" ? this.executedElsewhere(p) : undefined;
+          if (elsewhere !== undefined) {
+            ops.push(...this.d.includedElsewhere(p, elsewhere));
+            continue;
+          }
           ops.push(...this.d.reject(p, `${error.code}: ${error.message} (checked again before sending: the account's state changed on chain)`, true));
           return; // the account's later items depended on this one: reject() took them out too
         }
@@ -260,6 +269,10 @@ export class Submitter {
     }));
     if (ops.length > 0) await this.d.store.write(ops);
     return chosen.filter((p) => keep.has(p));
+  }
+
+  private executedElsewhere(p: Pending) {
+    return executedElsewhere(this.d.view, p);
   }
 
   /** settleAnchoredFees for authors whose anchored posts are included and not paid, each checked first. */

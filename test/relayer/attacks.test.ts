@@ -162,6 +162,25 @@ describe("relayer under attack (step by step, anvil)", function () {
     console.log(`      relayer ${relayerGas} gas on skipped items, attacker ${attackerGas} (cancelNonces)`);
   });
 
+  it("an accepted action someone else submits (submitBatch is open) is reported included there, and nobody is throttled", async () => {
+    const user = privateKeyToAccount(generatePrivateKey());
+    await fund(user.address, parseEther("0.01"));
+    await relayer.step();
+    const held = await batchedPost(user, user.address, 0n);
+    const accepted = await relayer.accept(held);
+    if (held.type !== "post" || held.mode !== "batched") throw new Error("unreachable");
+    await as(user, "submitBatch", [[{ ...held.message, signature: held.signature }], []]);
+    const before = await relayerTxs();
+    await relayer.step();
+    await relayer.step();
+    const record = await status(accepted.id);
+    assert.equal(record.status, "included", JSON.stringify(record));
+    assert.equal(record.postId, (await read<bigint>("postCount", [])).toString());
+    assert.equal(await relayerTxs(), before, "the relayer sent nothing for it");
+    assert.equal((await relayer.accountState(user.address)).throttled, undefined);
+    assert.equal(await read<bigint>("nonces", [user.address]), 1n, "executed once");
+  });
+
   it("a deposit emptied behind an accepted anchored post: its fee settlement is never sent, not even once", async () => {
     const user = privateKeyToAccount(generatePrivateKey());
     await fund(user.address, fee);

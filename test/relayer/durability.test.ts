@@ -17,7 +17,8 @@ import { startCliChain, writeAs, type CliChain } from "../cli/helpers.ts";
 import { freePort } from "../indexer/anvil.ts";
 import { removeTempDirs, tempDir } from "../indexer/helpers.ts";
 
-const KILLS = 6;
+/** Six in the suite; `KILLS=30 npx hardhat test mocha test/relayer/durability.test.ts` for the long run. */
+const KILLS = Number(process.env.KILLS ?? 6);
 const MODES = ["batched", "anchored-calldata", "anchored-hash"] as const;
 const json = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
