@@ -292,6 +292,31 @@ describe("relayer: POST /v1/actions to the chain (anvil, real server)", function
     assert.equal(tooMany.body.code, "invalid_action");
   });
 
+  it("one client's junk does not hold up an honest accept: 1,000 junk actions in flight, the honest one is answered first", async () => {
+    const junk = [];
+    for (let i = 0; i < 1_000; i++) {
+      const stranger = privateKeyToAccount(generatePrivateKey());
+      junk.push(await batchedPost(stranger, stranger.address, `junk ${i}`, { nonce: 0n }));
+    }
+    const user = privateKeyToAccount(generatePrivateKey());
+    await fund(user, parseEther("0.01"));
+    const honest = await batchedPost(user, user.address, "honest", { nonce: BigInt((await relayState(user.address)).nextNonce) });
+    const order: string[] = [];
+    const flood = Promise.all([junk.slice(0, 500), junk.slice(500)].map((items) => send(items).then((res) => {
+      order.push("junk");
+      return res;
+    })));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the flood is at the server
+    const answer = await send(honest).then((res) => {
+      order.push("honest");
+      return res;
+    });
+    const floods = await flood;
+    assert.equal(answer.status, 202, JSON.stringify(answer.body));
+    for (const res of floods) assert.ok((res.body.data as any[]).every((r) => r.error?.code === "insufficient_deposit"), "every junk action refused");
+    assert.equal(order[0], "honest", `answered in the order ${order.join(", ")}`);
+  });
+
   it("answers 404 action_not_found for an unknown id and 400 for a malformed one", async () => {
     const unknown = await fetch(`${server.url}/v1/actions/${crypto.randomUUID()}`);
     assert.equal(unknown.status, 404);
