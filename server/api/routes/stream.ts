@@ -4,7 +4,9 @@
  *   data: {"data": <PostRecord | TipRecord>, "block": {"number", "hash"}}
  * A `: heartbeat` comment every 15 s keeps proxies from closing an idle stream. Events are live
  * only: `Last-Event-ID` is not replayed (page the REST listings to catch up). A client that cannot
- * keep up (more than 1 MiB unsent) is disconnected rather than buffered without bound.
+ * keep up is disconnected rather than buffered without bound: more than 1 MiB unsent for longer
+ * than 2 s without draining, or more than 16 MiB at once. (One committed range can announce 2,048
+ * anchored posts, over 1 MiB in one burst: a reader that keeps up drains it in milliseconds.)
  */
 import type { Express } from "express";
 
@@ -15,6 +17,8 @@ import { noQuerySchema, parseInput } from "../schemas.ts";
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 const MAX_BUFFERED_BYTES = 1 << 20;
+const MAX_BUFFERED_MS = 2_000;
+const HARD_MAX_BUFFERED_BYTES = 16 << 20;
 
 export function formatEvent(event: StreamEvent): string {
   const data = JSON.stringify({ data: event.data, block: event.block });
@@ -37,10 +41,18 @@ export function registerStreamRoutes(app: Express, deps: AppDeps, metrics: HttpM
     res.flushHeaders();
     res.write(`retry: 3000\n: connected\n\n`);
 
+    /** Since when the backlog has been over MAX_BUFFERED_BYTES without draining. */
+    let overSince: number | undefined;
+    res.on("drain", () => {
+      overSince = undefined;
+    });
     const send = (chunk: string) => {
       if (res.writableEnded || res.destroyed) return;
       res.write(chunk);
-      if (res.writableLength > MAX_BUFFERED_BYTES) {
+      if (res.writableLength <= MAX_BUFFERED_BYTES) return;
+      const now = Date.now();
+      overSince ??= now;
+      if (now - overSince > MAX_BUFFERED_MS || res.writableLength > HARD_MAX_BUFFERED_BYTES) {
         deps.logger.warn({ requestId: res.locals.requestId, buffered: res.writableLength }, "stream client too slow, disconnecting");
         res.destroy();
       }
