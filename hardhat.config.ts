@@ -51,8 +51,8 @@ export default defineConfig({
   networks: {
     // The embedded chain (Hardhat's EDR), used by tests and by `hardhat run` without --network.
     hardhat: { type: "edr-simulated", chainType: "l1" },
-    // `npm start` / `npx hardhat node` on the default port.
-    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // `npm start` / `npx hardhat node` on the default port (CHAIN_PORT moves it, as scripts/start.ts does).
+    localhost: { type: "http", chainType: "l1", url: `http://127.0.0.1:${process.env.CHAIN_PORT ?? "8545"}` },
     // anvil (`npx anvil --port 8546`): a second, independent EVM node.
     anvil: { type: "http", chainType: "l1", url: "http://127.0.0.1:8546" },
     // Any EVM network: set PENNYPOST_RPC_URL and PENNYPOST_DEPLOYER_KEY with

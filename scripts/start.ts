@@ -19,7 +19,8 @@ import { deploymentPath, readDeployment } from "../lib/deployment.ts";
 import { runFromEnvironment, type RunningServer } from "../server/main.ts";
 
 const CHAIN_HOST = "127.0.0.1";
-const CHAIN_PORT = 8545;
+/** CHAIN_PORT moves the local chain off 8545 (the benchmark picks a free one); the deploy follows it (hardhat.config.ts). */
+const CHAIN_PORT = Number(process.env.CHAIN_PORT ?? 8545);
 /** Hardhat's and anvil's well-known development mnemonic: these keys are public, test use only. */
 const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 const LOG_DIR = "data";
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
   let networkName = process.env.PENNYPOST_NETWORK ?? "localhost";
 
   if (external === undefined) {
+    if (!Number.isInteger(CHAIN_PORT) || CHAIN_PORT < 1 || CHAIN_PORT > 65_535) throw new Error(`CHAIN_PORT must be a port number (1-65535), not ${process.env.CHAIN_PORT}`);
     const log = createWriteStream(`${LOG_DIR}/chain.log`);
     const chain = spawn(HARDHAT, ["node", "--hostname", CHAIN_HOST, "--port", String(CHAIN_PORT)], {
       stdio: ["ignore", "pipe", "pipe"],

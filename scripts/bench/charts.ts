@@ -5,10 +5,8 @@
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 
+import { scenarioLabel as label } from "./report.ts";
 import type { BenchRun } from "./run.ts";
-import type { Scenario } from "./schema.ts";
-
-const label = (s: Scenario) => (s.mode === "direct" ? "direct" : `${s.mode} ×${s.batchSize}`);
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
@@ -20,7 +18,7 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 export function chartSpecs(run: BenchRun): Record<string, TopLevelSpec> {
   const ok = run.results.scenarios.filter((s) => s.status === "ok");
   const rows = ok.map((s) => ({
-    scenario: label(s), mode: s.mode, batchSize: s.batchSize,
+    scenario: label(s), mode: s.mode, batchSize: s.batchSize, path: s.path,
     rate: s.mode === "vouchers" ? s.tipsPerSecond : s.postsPerSecond,
     unit: s.mode === "vouchers" ? "tips/s" : "posts/s",
     gas: (s.mode === "vouchers" ? s.gasPerTip : s.gasPerPost) ?? 0,
@@ -54,7 +52,7 @@ export function chartSpecs(run: BenchRun): Record<string, TopLevelSpec> {
       },
     },
     "batch-sweep": {
-      ...base, height: 260, title: "Batch-size sweep", data: { values: rows.filter((r) => r.mode !== "direct") },
+      ...base, height: 260, title: "Batch-size sweep", data: { values: rows.filter((r) => r.path === "in-process-sequencer") },
       hconcat: [
         {
           width: 300, mark: { type: "line", point: true },

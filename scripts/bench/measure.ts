@@ -66,17 +66,25 @@ export function lagSampler(apiUrl: string, everyMs = 250) {
   };
 }
 
-/** CPU of this process and of the chain node (when the bench started it) over an interval. */
-export async function usageMeter(chainPid: number | undefined) {
+/**
+ * CPU of this process, of the chain node (when the bench started it) and of a server process
+ * (the npm-start stack) over an interval.
+ */
+export async function usageMeter(chainPid: number | undefined, serverPid?: number) {
   const cpu0 = process.cpuUsage();
   const chain0 = chainPid === undefined ? undefined : await processUsage(chainPid);
+  const server0 = serverPid === undefined ? undefined : await processUsage(serverPid);
+  const delta = (before: ProcessUsage | undefined, after: ProcessUsage | undefined): ProcessUsage | null =>
+    before && after ? { cpuSeconds: round3(after.cpuSeconds - before.cpuSeconds), peakRssMiB: after.peakRssMiB } : null;
   return {
-    async stop(): Promise<{ bench: ProcessUsage; chain: ProcessUsage | null }> {
+    async stop(): Promise<{ bench: ProcessUsage; chain: ProcessUsage | null; server?: ProcessUsage | null }> {
       const cpu = process.cpuUsage(cpu0);
       const chain1 = chainPid === undefined ? undefined : await processUsage(chainPid);
+      const server1 = serverPid === undefined ? undefined : await processUsage(serverPid);
       return {
         bench: { cpuSeconds: round3((cpu.user + cpu.system) / 1e6), peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) },
-        chain: chain0 && chain1 ? { cpuSeconds: round3(chain1.cpuSeconds - chain0.cpuSeconds), peakRssMiB: chain1.peakRssMiB } : null,
+        chain: delta(chain0, chain1),
+        ...(serverPid === undefined ? {} : { server: delta(server0, server1) }),
       };
     },
   };

@@ -1,12 +1,14 @@
 /**
- * The throughput bench end to end (called by throughput.ts and the smoke test): a chain, the
- * contract deployed fresh, the real indexer + API in-process (server/main.ts startServer) on a temp
- * LevelDB, authors funded and deposited, then every scenario (mode x batch size) in turn.
+ * The throughput bench end to end (called by throughput.ts and the smoke test), one part per
+ * --path:
+ *  - in-process-sequencer: a chain, the contract deployed fresh, the real indexer + API in-process
+ *    (server/main.ts startServer) on a temp LevelDB, authors funded and deposited, then every
+ *    scenario (mode x batch size) in turn, the bench sending the batches itself;
+ *  - relayer-http: the npm start stack in its own process, a direct baseline on its chain, then
+ *    the relayed modes through POST /v1/actions (relayer-run.ts).
  */
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 
 import { pino } from "pino";
@@ -15,21 +17,22 @@ import { privateKeyToAccount } from "viem/accounts";
 
 import { pennyPostAbi } from "../../lib/abi.ts";
 import { contentHash, type AnchoredPost } from "../../lib/anchored.ts";
-import { pennyPostDomain, signAnchoredPost } from "../../lib/relayed.ts";
+import { pennyPostDomain } from "../../lib/relayed.ts";
 import { loadConfig } from "../../server/config.ts";
 import { startServer, type RunningServer } from "../../server/main.ts";
 import { externalChain, readArtifact, startChain, type ChainNode } from "./chain.ts";
+import { benchEnvironment } from "./environment.ts";
 import { traceGas } from "./gas-trace.ts";
-import { round3 } from "./measure.ts";
 import { windowProfiler, type Profile } from "./profile.ts";
 import type { BenchOptions, Mode } from "./options.ts";
 import type { Results, Scenario } from "./schema.ts";
 import { resultsSchema } from "./schema.ts";
 import { countSkipped, runScenario, skippedScenario, type ScenarioContext } from "./scenario.ts";
-import { benchAccounts, fastSigner, SIGNING_METHOD } from "./signer.ts";
+import { runRelayerHttp } from "./relayer-run.ts";
+import { benchAccounts, measureSigning, SIGNING_METHOD } from "./signer.ts";
 import { SOURCES } from "./sources.ts";
 import { anchoredSubmitter, batchedSubmitter, directSubmitter, voucherSubmitter, type Submitter } from "./submitters.ts";
-import { createInclusionTracker, createSender, currentFees, sendRaw, type Fees, type InclusionTracker, type RawReceipt, type Sender } from "./tx.ts";
+import { createInclusionTracker, createSender, currentFees, sendAll, sendRaw, type Fees, type InclusionTracker, type RawReceipt, type Sender, type SetupTx } from "./tx.ts";
 import { anchoredVisibility, openStream, streamVisibility, type ItemBook } from "./visibility.ts";
 import { createPopulation, saveSigningState, presignAnchored, presignBatched, presignDirect, presignVouchers, type Population, type Unit } from "./workload.ts";
 
@@ -55,6 +58,35 @@ export interface BenchRun {
   profiles: { file: string; profile: Profile }[];
 }
 
+/** What one --path part of a run measured. */
+export interface PathRun {
+  scenarios: Scenario[];
+  latencyCurves: BenchRun["latencyCurves"];
+  profiles: BenchRun["profiles"];
+  chain: Results["environment"]["chain"];
+  contract: string;
+  presign: Results["presign"];
+  npmStart?: Results["environment"]["npmStart"];
+}
+
+/** Every --path in turn, into one results.json. */
+export async function runBench(options: BenchOptions, ui: BenchUi): Promise<BenchRun> {
+  const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg();
+  const parts: PathRun[] = [];
+  for (const p of options.paths) parts.push(p === "relayer-http" ? await runRelayerHttp(options, ui) : await runInProcess(options, ui));
+  const first = parts[0]!;
+  const npmStart = parts.find((part) => part.npmStart !== undefined)?.npmStart;
+  const results: Results = {
+    schemaVersion: 2,
+    startedAt,
+    environment: { ...benchEnvironment(first.chain, first.contract, options, loadAtStart), ...(npmStart ? { npmStart } : {}) },
+    presign: first.presign,
+    scenarios: parts.flatMap((part) => part.scenarios),
+  };
+  return { results: resultsSchema.parse(results), latencyCurves: parts.flatMap((part) => part.latencyCurves), profiles: parts.flatMap((part) => part.profiles) };
+}
+
 interface Stack {
   chain: ChainNode;
   client: PublicClient;
@@ -70,8 +102,7 @@ interface Stack {
   dataDir: string;
 }
 
-export async function runBench(options: BenchOptions, ui: BenchUi): Promise<BenchRun> {
-  const startedAt = new Date().toISOString();
+async function runInProcess(options: BenchOptions, ui: BenchUi): Promise<PathRun> {
   const chain = options.rpc ? externalChain(options.rpc) : await startChain(options.chain);
   let stack: Stack | undefined;
   let stream: Awaited<ReturnType<typeof openStream>> | undefined;
@@ -181,15 +212,12 @@ export async function runBench(options: BenchOptions, ui: BenchUi): Promise<Benc
       }
     }
 
-    const results: Results = {
-      schemaVersion: 1,
-      startedAt,
-      environment: await environment(stack, options),
-      presign,
-      scenarios,
-    };
     context.profiler?.close();
-    return { results: resultsSchema.parse(results), latencyCurves, profiles };
+    const clientVersion = await client.request({ method: "web3_clientVersion" }).catch(() => "unknown");
+    return {
+      scenarios, latencyCurves, profiles, presign, contract,
+      chain: { backend: chain.backend, url: chain.url, chainId: stack.chainId, clientVersion: String(clientVersion) },
+    };
   } finally {
     stream?.close();
     if (stack) {
@@ -238,33 +266,6 @@ async function setUp(chain: ChainNode, options: BenchOptions, ui: BenchUi): Prom
   return { ...stackWithoutServer, server, dataDir };
 }
 
-const SEND_ALL_TIMEOUT_MS = 120_000;
-
-type SetupTx = { to: Address; data?: Hex; value?: bigint; gas: bigint };
-
-/** Signs, sends and waits for setup transactions (outside any timed window); throws if one fails. */
-async function sendAll(stack: Pick<Stack, "sender" | "tracker" | "client">, txs: SetupTx[]): Promise<RawReceipt[]> {
-  const waits: Promise<RawReceipt>[] = [];
-  for (const tx of txs) {
-    const { raw, hash } = await stack.sender.sign({ to: tx.to, data: tx.data ?? "0x", gas: tx.gas, value: tx.value ?? 0n });
-    waits.push(stack.tracker.watch(hash).then((i) => i.receipt));
-    await stack.sender.send(raw);
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(async () => {
-      const tracker = stack.tracker.lastError();
-      const nonces = await Promise.all((["latest", "pending"] as const).map((blockTag) => stack.client.getTransactionCount({ address: stack.sender.address, blockTag }).catch(() => "?")));
-      reject(new Error(`${txs.length} bench transaction(s) not included within ${SEND_ALL_TIMEOUT_MS / 1000} s (a refused transaction leaves a nonce gap: see the node's log)` +
-        `; the sender's next nonce is ${stack.sender.nextNonce()} (the chain's: ${nonces[0]} mined, ${nonces[1]} pending); the inclusion tracker is at block ${stack.tracker.nextBlock()}` + (tracker ? `, its last error: ${String(tracker)}` : "")));
-    }, SEND_ALL_TIMEOUT_MS);
-  });
-  const receipts = await Promise.race([Promise.all(waits), timeout]).finally(() => clearTimeout(timer));
-  const failed = receipts.find((r) => r.status !== "0x1");
-  if (failed) throw new Error(`setup transaction ${failed.transactionHash} reverted`);
-  return receipts;
-}
-
 /** Deposits for the relayed modes (deposit(account)) and ETH for the direct mode's own transactions. */
 async function fundAuthors(stack: Stack, options: BenchOptions, authors: Address[]): Promise<void> {
   const perAuthor = (n: number) => BigInt(Math.ceil(n / authors.length) + 1);
@@ -311,51 +312,3 @@ async function settleAnchoredFees(stack: Stack, units: Unit<AnchoredPost[]>[]): 
   return sendAll(stack, txs);
 }
 
-async function measureSigning(population: Population): Promise<Results["presign"]> {
-  const n = 300;
-  const author = population.authors[0]!;
-  const viemAccount = privateKeyToAccount(author.privateKey);
-  const message = (i: number) => ({ author: author.address, parentId: 0n, content: "m".repeat(population.contentBytes), seq: BigInt(i + 1), cumulativeFee: POST_FEE });
-  const fast = fastSigner(author.privateKey);
-  let t = performance.now();
-  for (let i = 0; i < n; i++) await signAnchoredPost(fast, population.domain, message(i));
-  const fastRate = n / ((performance.now() - t) / 1000);
-  t = performance.now();
-  for (let i = 0; i < n; i++) await signAnchoredPost(viemAccount, population.domain, message(i));
-  const viemRate = n / ((performance.now() - t) / 1000);
-  return { method: `all actions signed before each scenario's timed window; ${SIGNING_METHOD}`, signaturesPerSecond: round3(fastRate), viemSignTypedDataPerSecond: round3(viemRate) };
-}
-
-function packageVersion(name: string): string {
-  try {
-    return (JSON.parse(readFileSync(`node_modules/${name}/package.json`, "utf8")) as { version: string }).version;
-  } catch {
-    return "not installed";
-  }
-}
-
-async function environment(stack: Stack, options: BenchOptions): Promise<Results["environment"]> {
-  let gitCommit: string | null = null;
-  try {
-    gitCommit = execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8" }).trim();
-  } catch {
-    gitCommit = null;
-  }
-  const clientVersion = await stack.client.request({ method: "web3_clientVersion" }).catch(() => "unknown");
-  const packages = Object.fromEntries(
-    ["hardhat", "@nomicfoundation/edr", "@foundry-rs/anvil", "viem", "secp256k1", "hash-wasm", "@openzeppelin/merkle-tree", "level", "express", "hdr-histogram-js"].map((p) => [p, packageVersion(p)]),
-  );
-  return {
-    cpuModel: cpus()[0]?.model ?? "unknown",
-    cpuCount: cpus().length,
-    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
-    node: process.version,
-    platform: `${process.platform}-${process.arch}`,
-    packages,
-    gitCommit,
-    chain: { backend: stack.chain.backend, url: stack.chain.url, chainId: stack.chainId, clientVersion: String(clientVersion) },
-    contract: stack.contract,
-    options: { ...options, privateKey: options.privateKey ? "(given)" : "(development key #0)" },
-  };
-}

@@ -34,7 +34,14 @@ export interface ScenarioContext {
   onProgress?(visible: number, total: number): void;
   /** --profile: profiles each timed window. */
   profiler?: WindowProfiler | undefined;
+  /** Where the chain, indexer and API run (default: bench-process). */
+  stack?: Scenario["stack"];
+  /** npm-start stack: the server's process, for its CPU. */
+  serverPid?: number | undefined;
 }
+
+/** The path of a scenario the bench submits itself: direct, or its own sequencer. */
+export const submittedPath = (mode: Mode): Scenario["path"] => (mode === "direct" ? "direct" : "in-process-sequencer");
 
 export interface ScenarioOutcome {
   scenario: Scenario;
@@ -47,10 +54,12 @@ export function countSkipped(receipts: readonly RawReceipt[]): number {
   return receipts.reduce((n, r) => n + r.logs.filter((log) => log.topics[0]?.toLowerCase() === ACTION_SKIPPED).length, 0);
 }
 
-export function skippedScenario(mode: Mode, batchSize: number, reason: string): Scenario {
+export function skippedScenario(
+  mode: Mode, batchSize: number, reason: string, path: Scenario["path"] = submittedPath(mode), stack: Scenario["stack"] = "bench-process",
+): Scenario {
   const zero = { p50: 0, p95: 0, p99: 0, max: 0, count: 0 };
   return {
-    mode, batchSize, status: "skipped", skipReason: reason, posts: 0, tips: 0, transactions: 0, blocks: 0, seconds: 0,
+    path, stack, mode, batchSize, status: "skipped", skipReason: reason, posts: 0, tips: 0, transactions: 0, blocks: 0, seconds: 0,
     postsPerSecond: 0, tipsPerSecond: 0, includedPerSecond: 0, transactionsPerSecond: 0, gasPerPost: null, gasPerTip: null,
     gasPerItemExcludingSettlement: null, bytesPerPost: null, offchainDataBytesPerPost: null, calldataFloorGasPerItem: null,
     settlementGas: 0, latencyMs: zero, inclusionLatencyMs: zero,
@@ -68,7 +77,7 @@ export async function runScenario<P>(
   context.setBook(book);
   const events0 = await ingestedEvents(context.apiUrl);
   const lag = lagSampler(context.apiUrl);
-  const usage = await usageMeter(context.chainPid);
+  const usage = await usageMeter(context.chainPid, context.serverPid);
   const receipts: RawReceipt[] = [];
   const submissions: Submission[] = [];
   const sendErrors: unknown[] = [];
@@ -168,7 +177,7 @@ export async function runScenario<P>(
   }
 
   const scenario: Scenario = {
-    mode, batchSize, status: "ok",
+    path: submittedPath(mode), stack: context.stack ?? "bench-process", mode, batchSize, status: "ok",
     posts: isTips ? 0 : count, tips: isTips ? count : 0,
     transactions: receipts.length,
     blocks: new Set(receipts.map((r) => r.blockNumber)).size,

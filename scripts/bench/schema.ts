@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 
-import { MODES } from "./options.ts";
+import { FORMS, MODES } from "./options.ts";
 
 const rate = z.number().nonnegative();
 const percentiles = z.object({ p50: z.number(), p95: z.number(), p99: z.number(), max: z.number(), count: z.number().int() })
@@ -19,9 +19,59 @@ export const processUsageSchema = z.object({
   peakRssMiB: z.number().nonnegative().nullable().describe("peak resident memory of the process so far (high-water mark)"),
 }).describe("one process");
 
+/** Where a scenario's writes went (options.ts PATHS, plus the direct baseline). */
+export const SCENARIO_PATHS = ["direct", "relayer-http", "in-process-sequencer"] as const;
+
+const count = z.number().int().nonnegative();
+
+/** What only a relayer-http scenario has: the HTTP side of POST /v1/actions. */
+export const httpSchema = z.object({
+  form: z.enum(FORMS).describe("single: one action per request; batch: a JSON array per request, answered 207"),
+  formNote: z.string().describe("why the form is what it is (e.g. the fallback to single when the server refused arrays)"),
+  connections: z.number().int().positive().describe("keep-alive connections, one client lane each; an account's actions all go through one lane, in order"),
+  loop: z.enum(["open", "closed"]).describe("open: actions released at offeredRate whatever the answers; closed: the next request as soon as the lane's answer came"),
+  offeredRate: z.number().positive().nullable().describe("actions/s released (open loop); null for closed loop"),
+  windowSeconds: z.number().nonnegative().describe("how long actions were POSTed: first POST -> the lanes stopped (--duration, or all sent)"),
+  prepared: count.describe("actions signed ahead of the window"),
+  released: count.describe("actions due by the end of the window (open loop: on the schedule; closed: all prepared)"),
+  posted: count.describe("actions POSTed at least once"),
+  accepted: count.describe("actions answered 202 (single) or `queued` in a 207 (batch)"),
+  acceptedPerSecond: z.number().nonnegative().describe("accepted / (first POST -> last acceptance)"),
+  visible: count.describe("accepted actions seen on /v1/stream before the visibility timeout"),
+  requests: count,
+  actionsPerRequest: z.number().nonnegative().describe("mean actions per request"),
+  acceptLatencyMs: z.object({ p50: z.number(), p95: z.number(), p99: z.number(), max: z.number(), count: z.number().int() })
+    .describe("request sent -> answer, per accepted action (the request that got it accepted)"),
+  scheduleLagMs: z.object({ p50: z.number(), p95: z.number(), p99: z.number(), max: z.number(), count: z.number().int() })
+    .describe("open loop: action due -> its first POST (the client lanes' backlog while the server answered slower than offered)"),
+  statusCounts: z.record(z.string(), count).describe("HTTP status of every answer, by status (\"transport\": no answer)"),
+  rejections: z.record(z.string(), count).describe("non-2xx outcomes by `<status> <code>` (\"transport <error>\": no answer): per action, per item of a 207; a batch request refused as a whole counts once; retried ones count each time"),
+  rejectionSamples: z.record(z.string(), z.string()).describe("one `detail` per rejection key, to tell e.g. the API's per-IP limit from the relayer's per-account one"),
+  cascaded: count.describe("batch form: items of an account after its own rejected item in the same request (refused as a consequence; re-sent, not counted above)"),
+  retried: count.describe("actions POSTed again after a retryable answer (429, 5xx, no answer)"),
+  droppedAfterRejection: count.describe("actions never accepted because an earlier action of the same account got a final rejection (their nonces no longer follow)"),
+  unsentAtWindowEnd: count.describe("released but not accepted when the window closed: the client's backlog"),
+  exhausted: z.boolean().describe("closed loop: every prepared action was sent before --duration (the rate is a lower bound)"),
+  afterWindow: z.object({
+    checked: count.describe("accepted actions not seen on the stream, asked for with GET /v1/actions/:id"),
+    byStatus: z.record(z.string(), count),
+    servedByGet: count.describe("of those, included and then answered 200 by GET /v1/posts/:id (not timed)"),
+  }),
+  pendingAtStart: count.describe("actions of earlier scenarios still pending at the relayer when the window opened (sum of GET /v1/accounts/:address/relay `pending`)"),
+  drainSeconds: z.number().nonnegative().describe("how long the bench waited before the window for the relayer to include earlier scenarios' actions (at most 3 x --visibility-timeout)"),
+  getCheck: z.object({ checked: count, ok: count }).describe("stream-announced posts asked for again with GET /v1/posts/:id after the window: 200 with the same content"),
+  relayer: z.object({
+    address: z.string(),
+    transactions: count.describe("the relayer's transactions mined between the window's start and the end of the drain"),
+    settlementTransactions: count.describe("of which settleAnchoredFees"),
+  }),
+});
+
 export const scenarioSchema = z.object({
+  path: z.enum(SCENARIO_PATHS).describe("direct: one transaction per post (the baseline); relayer-http: POST /v1/actions of the npm start server; in-process-sequencer: the bench sends the batches itself (the protocol's ceiling)"),
+  stack: z.enum(["bench-process", "npm-start"]).describe("bench-process: chain started by the bench, indexer and API in the bench's process; npm-start: scripts/start.ts in its own process (hardhat node, Ignition deployment, server with its relayer)"),
   mode: z.enum(MODES),
-  batchSize: z.number().int().positive().describe("posts (tips for vouchers) per transaction; 1 for direct"),
+  batchSize: z.number().int().positive().describe("posts (tips for vouchers) per transaction; 1 for direct; relayer-http: the mean the relayer put in its transactions (rounded)"),
   status: z.enum(["ok", "skipped"]),
   skipReason: z.string().optional(),
   posts: z.number().int().nonnegative().describe("posts submitted in the timed window (0 for vouchers)"),
@@ -69,13 +119,15 @@ export const scenarioSchema = z.object({
     withinTenPercentPerItem: z.number().describe("execution that keeps the transaction within 10% of its floor"),
   }).optional().describe("--profile, batched: one transaction of the scenario traced opcode by opcode"),
   cpu: z.object({
-    bench: processUsageSchema.describe("the bench process: load generator, relayer/sequencer, indexer and HTTP API (in-process)"),
+    bench: processUsageSchema.describe("the bench process: load generator, relayer/sequencer, indexer and HTTP API (in-process); npm-start stack: the load generator only"),
     chain: processUsageSchema.nullable().describe("the chain node (from /proc); null for --rpc"),
+    server: processUsageSchema.nullable().optional().describe("npm-start stack: the server process (indexer, API and relayer)"),
   }),
+  http: httpSchema.optional().describe("relayer-http only"),
 });
 
 export const resultsSchema = z.object({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.literal(2).describe("2: scenarios carry `path` and `stack`, relayer-http ones `http`"),
   startedAt: z.string().describe("ISO 8601"),
   environment: z.object({
     cpuModel: z.string(),
@@ -89,6 +141,15 @@ export const resultsSchema = z.object({
     chain: z.object({ backend: z.enum(["anvil", "hardhat", "external"]), url: z.string(), chainId: z.number().int(), clientVersion: z.string() }),
     contract: z.string(),
     options: z.record(z.string(), z.unknown()),
+    npmStart: z.object({
+      command: z.string(),
+      env: z.record(z.string(), z.string()).describe("everything set for the server process beyond PATH/HOME-like basics: ports, data directories, SKIP_WEB_BUILD"),
+      apiUrl: z.string(),
+      chain: z.object({ url: z.string(), chainId: z.number().int(), clientVersion: z.string() }),
+      contract: z.string(),
+      relayer: z.string(),
+      log: z.string().describe("the server's stdout and stderr"),
+    }).optional().describe("--path relayer-http: the stack started the way npm start starts it"),
   }),
   presign: z.object({
     method: z.string().describe("how actions were signed ahead of the timed window"),
@@ -101,3 +162,4 @@ export const resultsSchema = z.object({
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type Results = z.infer<typeof resultsSchema>;
 export type ProcessUsage = z.infer<typeof processUsageSchema>;
+export type HttpStats = z.infer<typeof httpSchema>;

@@ -1,9 +1,9 @@
 /**
- * Submitters: how a unit of signed actions reaches the chain, one per write mode. For now the bench
- * is the relayer/sequencer itself and drives the contract directly. The seam for a relayer with an
- * HTTP API (server/relayer/, `POST /v1/actions`) is this interface: a relayer-backed submitter
- * posts the unit's signed actions and resolves with the transaction the relayer reports; nothing
- * else in the bench changes (visibility is checked through the indexer's API either way).
+ * Submitters: how a unit of signed actions reaches the chain, one per write mode, on the
+ * in-process-sequencer path: the bench is the relayer/sequencer itself and drives the contract
+ * directly (the protocol's ceiling). The product's write path, the server's relayer behind
+ * `POST /v1/actions`, is measured by --path relayer-http (relayer-http.ts, relayer-run.ts), whose
+ * client lanes POST the signed actions themselves instead of going through a submitter.
  */
 import { encodeFunctionData, type Address, type Hex } from "viem";
 

@@ -179,3 +179,30 @@ export function calldataFloorGas(data: Hex): number {
 }
 
 export const calldataBytes = (data: Hex): number => (data.length - 2) / 2;
+
+const SEND_ALL_TIMEOUT_MS = 120_000;
+
+export type SetupTx = { to: Address; data?: Hex; value?: bigint; gas: bigint };
+
+/** Signs, sends and waits for setup transactions (outside any timed window); throws if one fails. */
+export async function sendAll(stack: { sender: Sender; tracker: InclusionTracker; client: PublicClient }, txs: SetupTx[]): Promise<RawReceipt[]> {
+  const waits: Promise<RawReceipt>[] = [];
+  for (const tx of txs) {
+    const { raw, hash } = await stack.sender.sign({ to: tx.to, data: tx.data ?? "0x", gas: tx.gas, value: tx.value ?? 0n });
+    waits.push(stack.tracker.watch(hash).then((i) => i.receipt));
+    await stack.sender.send(raw);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(async () => {
+      const tracker = stack.tracker.lastError();
+      const nonces = await Promise.all((["latest", "pending"] as const).map((blockTag) => stack.client.getTransactionCount({ address: stack.sender.address, blockTag }).catch(() => "?")));
+      reject(new Error(`${txs.length} bench transaction(s) not included within ${SEND_ALL_TIMEOUT_MS / 1000} s (a refused transaction leaves a nonce gap: see the node's log)` +
+        `; the sender's next nonce is ${stack.sender.nextNonce()} (the chain's: ${nonces[0]} mined, ${nonces[1]} pending); the inclusion tracker is at block ${stack.tracker.nextBlock()}` + (tracker ? `, its last error: ${String(tracker)}` : "")));
+    }, SEND_ALL_TIMEOUT_MS);
+  });
+  const receipts = await Promise.race([Promise.all(waits), timeout]).finally(() => clearTimeout(timer));
+  const failed = receipts.find((r) => r.status !== "0x1");
+  if (failed) throw new Error(`setup transaction ${failed.transactionHash} reverted`);
+  return receipts;
+}

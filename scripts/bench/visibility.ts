@@ -10,7 +10,9 @@
  *    (the indexer does not serve anchored posts): the item counts as visible when its transaction is
  *    included, and the report says so.
  */
-import { contentKey, tipKey } from "./workload.ts";
+import { Worker } from "node:worker_threads";
+
+import type { StreamMessage } from "./stream-worker.ts";
 
 export interface ItemTimes {
   submittedAt: number;
@@ -158,42 +160,34 @@ export interface StreamConnection {
 }
 
 /**
- * Reads /v1/stream and hands every post's tag and every tip's amount to `onItem` with the time it
- * arrived. Plain SSE framing: blocks separated by a blank line, `event:` and `data:` lines.
+ * Reads /v1/stream on a worker thread (stream-worker.ts: a busy load generator's main thread would
+ * fall behind and be disconnected) and hands every post's tag and every tip's amount to `onItem`
+ * with the time it arrived (on this thread's performance.now() clock) and, for posts, the post's id.
  */
-export async function openStream(apiUrl: string, onItem: (key: string, at: number) => void): Promise<StreamConnection> {
-  const controller = new AbortController();
-  const response = await fetch(`${apiUrl}/v1/stream`, { signal: controller.signal, headers: { accept: "text/event-stream" } });
-  if (!response.ok || response.body === null) throw new Error(`GET ${apiUrl}/v1/stream answered ${response.status}`);
+export async function openStream(apiUrl: string, onItem: (key: string, at: number, postId?: string) => void): Promise<StreamConnection> {
+  const worker = new Worker(new URL("./stream-worker.ts", import.meta.url), { workerData: { url: `${apiUrl}/v1/stream` } });
   let failure: unknown;
-  const reader = response.body.getReader();
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        let type = "";
-        let data = "";
-        for (const line of block.split("\n")) {
-          if (line.startsWith("event: ")) type = line.slice(7);
-          else if (line.startsWith("data: ")) data += line.slice(6);
-        }
-        if (type !== "post" && type !== "tip") continue;
-        const at = performance.now();
-        const record = (JSON.parse(data) as { data: { content?: string; amount?: string } }).data;
-        const key = type === "post" ? contentKey(record.content ?? "") : record.amount === undefined ? undefined : tipKey(record.amount);
-        if (key !== undefined) onItem(key, at);
+  let closed = false;
+  await new Promise<void>((resolve, reject) => {
+    worker.on("message", (message: StreamMessage) => {
+      if ("end" in message) {
+        if (!closed) failure ??= new Error(message.end);
+        reject(new Error(message.end));
+        return;
       }
-    }
-    failure ??= new Error("the stream ended");
-  })().catch((error: unknown) => {
-    if (!controller.signal.aborted) failure = error;
+      resolve();
+      for (const [key, at, postId] of message.items) onItem(key, at - performance.timeOrigin, postId);
+    });
+    worker.on("error", (error) => {
+      failure ??= error;
+      reject(error);
+    });
   });
-  return { close: () => controller.abort(), error: () => failure };
+  return {
+    close: () => {
+      closed = true;
+      void worker.terminate();
+    },
+    error: () => failure,
+  };
 }
