@@ -19,7 +19,7 @@ import { batchedOrder } from "./encode.ts";
 import type { AnchoredFees } from "./fees.ts";
 import type { ActionRecord, Pending, PendingActions } from "./pending.ts";
 import { del, keys, put, type Op, type RelayerStore } from "./store.ts";
-import type { Submission, Submitter } from "./submitter.ts";
+import { gasAtRisk, type Submission, type Submitter } from "./submitter.ts";
 import type { Reputation } from "./reputation.ts";
 
 /** Every PennyPost error by selector, to name a skip reason. */
@@ -226,7 +226,7 @@ export class Watcher {
       this.d.pending.add(this.d.restore(record as ActionRecord));
       ops.push(put(keys.action(record.id), record));
     }
-    this.d.pending.submit(s.actionIds, s.seq);
+    this.d.pending.submit(s.actionIds, s.seq, gasAtRisk);
     delete s.outcomes;
     delete s.applied;
     this.d.submitter.resume(s);

@@ -4,10 +4,11 @@
  * reservations (reservations.ts): an action holds its account's nonce and spend from the moment it
  * is added until it is removed, in the same synchronous step.
  *
- * An account's actions are in at most one submission in flight at a time. That keeps each batch's
- * gas estimate true (what it depends on is mined) and bounds what an account can make the relayer
- * lose by invalidating its actions between their last check and their inclusion (see economics in
- * docs/relayer.md).
+ * An account's batched actions and vouchers are in at most one submission in flight at a time
+ * (each batch's gas estimate stays true: what it depends on is mined); its anchored posts may be in
+ * several (an anchor's gas does not depend on them). Either way, what its items in flight put at
+ * risk stays within a gas budget: what an account can make the relayer lose by invalidating its
+ * actions between their last check and their inclusion (see economics in docs/relayer.md).
  */
 import type { Address } from "viem";
 
@@ -50,8 +51,8 @@ export class PendingActions {
   readonly reservations = new Reservations();
   private readonly byId = new Map<string, Pending>();
   private readonly queued = new Map<Mode, Map<string, Pending>>(MODES.map((m) => [m, new Map()]));
-  /** Accounts with actions in a submission in flight: the submission's seq. */
-  private readonly busy = new Map<Address, number>();
+  /** Accounts with actions in submissions in flight: per submission seq, the gas its items put at risk. */
+  private readonly busy = new Map<Address, Map<number, bigint>>();
 
   get size(): number {
     return this.byId.size;
@@ -105,20 +106,33 @@ export class PendingActions {
     return this.busy.has(lower(account));
   }
 
-  /** Moves queued actions into submission `seq`. */
-  submit(ids: readonly string[], seq: number): void {
+  /** The gas `account`'s items in submissions in flight put at risk. */
+  inFlightGas(account: Address): bigint {
+    let gas = 0n;
+    for (const g of this.busy.get(lower(account))?.values() ?? []) gas += g;
+    return gas;
+  }
+
+  /** Moves queued actions into submission `seq` (`gasOf`: what each puts at risk). */
+  submit(ids: readonly string[], seq: number, gasOf: (p: Pending) => bigint = () => 0n): void {
     for (const id of ids) {
       const p = this.byId.get(id);
       if (p === undefined) continue;
       this.queued.get(p.record.mode)!.delete(id);
       p.record.status = "submitted";
-      this.busy.set(lower(p.record.account), seq);
+      const a = lower(p.record.account);
+      let seqs = this.busy.get(a);
+      if (seqs === undefined) this.busy.set(a, (seqs = new Map()));
+      seqs.set(seq, (seqs.get(seq) ?? 0n) + gasOf(p));
     }
   }
 
-  /** Submission `seq` was mined or abandoned: its accounts can be in the next one. */
+  /** Submission `seq` was mined or abandoned: what its accounts had at risk in it is free. */
   landed(seq: number): void {
-    for (const [account, s] of this.busy) if (s === seq) this.busy.delete(account);
+    for (const [account, seqs] of this.busy) {
+      seqs.delete(seq);
+      if (seqs.size === 0) this.busy.delete(account);
+    }
   }
 
   /** A submission that did not land: its actions wait in the queue again, in acceptance order. */

@@ -44,7 +44,7 @@ const TX_GAS_BUDGET = (TX_GAS_CAP * 4n) / 5n;
  * post its calldata at the EIP-7623 floor; an anchored-hash post its share of a root. Doubled for an
  * item signed by a session key or a contract wallet, which the account voids more cheaply.
  */
-function gasAtRisk(p: Pending): bigint {
+export function gasAtRisk(p: Pending): bigint {
   const a = p.action;
   const bytes = a.type === "post" ? BigInt(a.message.content.length) : 0n;
   let gas: bigint;
@@ -129,7 +129,7 @@ export class Submitter {
       if (s.mined === undefined) {
         s.sentAt = 0; // broadcast again at once
         this.inFlight.set(s.seq, s);
-        this.d.pending.submit(s.actionIds, s.seq);
+        this.d.pending.submit(s.actionIds, s.seq, gasAtRisk);
         if (s.kind === "fees") this.d.fees.sending(s.authors ?? []);
       }
     }
@@ -192,12 +192,14 @@ export class Submitter {
     const perAccount = new Map<string, { n: number; gas: bigint; sawTip: boolean; closed: boolean }>();
     // Calldata-carrying transactions stay well under EIP-7825's cap (their gas grows with the content).
     let txGas = 0n;
+    const anchored = kind === "anchored-hash" || kind === "anchored-calldata";
     for (const p of pending.queue(kind)) {
       if (chosen.length >= max) break;
       const a = p.record.account.toLowerCase();
-      if (pending.inFlight(p.record.account)) continue;
-      const state = perAccount.get(a) ?? { n: 0, gas: 0n, sawTip: false, closed: false };
-      perAccount.set(a, state);
+      // Batched and voucher items depend on the account's state their predecessors change.
+      if (!anchored && pending.inFlight(p.record.account)) continue;
+      let state = perAccount.get(a);
+      if (state === undefined) perAccount.set(a, (state = { n: 0, gas: anchored ? pending.inFlightGas(p.record.account) : 0n, sawTip: false, closed: false }));
       if (state.closed) continue;
       if (p.written === false) {
         state.closed = true; // its write is under way: it and what follows it wait
@@ -206,7 +208,8 @@ export class Submitter {
       // Posts run before tips in submitBatch: an account's post after its tip waits for the next batch.
       const afterTip = kind === "batched" && p.action.type === "post" && state.sawTip;
       const gas = gasAtRisk(p);
-      if (afterTip || (state.n > 0 && state.gas + gas > config.accountGasAtRisk)) {
+      // At least one item of an account with nothing at risk; then within the budget, counting what is in flight.
+      if (afterTip || (state.gas > 0n && state.gas + gas > config.accountGasAtRisk)) {
         state.closed = true;
         continue;
       }
@@ -347,7 +350,7 @@ export class Submitter {
       p.record.attempts += 1;
       ops.push(put(keys.action(p.record.id), p.record), { type: "del", key: keys.queue(p.record.seq) });
     }
-    pending.submit(submission.actionIds, seq);
+    pending.submit(submission.actionIds, seq, gasAtRisk);
     if (authors !== undefined) fees.sending(authors);
     this.inFlight.set(seq, submission);
     await store.write(ops);
