@@ -127,7 +127,7 @@ export async function runRelayerHttp(options: BenchOptions, ui: BenchUi): Promis
     let reopening: Promise<void> | undefined;
     let reopened = 0;
     const keepStreamOpen = (): Promise<void> => {
-      if (stream?.error() === undefined || reopening !== undefined || reopened >= 20) return reopening ?? Promise.resolve();
+      if (stream?.error() === undefined || reopening !== undefined || reopened >= 1_000) return reopening ?? Promise.resolve();
       reopening = (async () => {
         stream?.close();
         reopened++;
@@ -277,7 +277,8 @@ export async function runRelayerHttp(options: BenchOptions, ui: BenchUi): Promis
         apiUrl, client: lanesClient, checkClient, chain: client, chainUnbatched: sendClient, contract, relayer, chainPid: stack.chainPid, serverPid: stack.pid,
         form, formNote: resynced > 0 ? [formNote, `${resynced} account(s) resynced from the relayer before signing`].filter((x) => x !== "").join("; ") : formNote,
         connections: settings.connections, batchMax: settings.batchMax, visibilityTimeoutMs,
-        watch: (h) => (handler = h), keepStreamOpen, onProgress: (visible) => bar.update(visible), pendingAtStart, drainSeconds,
+        watch: (h) => (handler = h), keepStreamOpen, streamDrops: () => reopened, onProgress: (visible) => bar.update(visible), pendingAtStart, drainSeconds,
+        relayerPending: async () => (await Promise.all(accounts.map((a) => relayState(a.address)))).reduce((sum, st) => sum + (st?.pending ?? Number.NaN), 0),
       }, prepared, plan.loop, plan.loop === "open" ? options.rate : undefined, plan.windowSeconds);
       bar.stop();
       lanesClient.close();

@@ -206,7 +206,9 @@ describe("npm run bench (throughput)", () => {
           assert.deepEqual(h.rejections, {});
           assert.equal(s.visibility.notVisible, 0, `${s.mode}: ${s.visibility.note}`);
           assert.equal(s.latencyMs.count, 24);
-          assert.ok(h.getCheck.checked > 0 && h.getCheck.ok === h.getCheck.checked, `${s.mode}: GET /v1/posts/:id ${h.getCheck.ok}/${h.getCheck.checked}`);
+          // GET /v1/posts/:id answered 200: for a sample of the announced posts, or for a post of each block the stream missed
+          assert.equal(h.getCheck.ok, h.getCheck.checked, `${s.mode}: GET /v1/posts/:id ${h.getCheck.ok}/${h.getCheck.checked}`);
+          assert.ok(h.getCheck.checked > 0 || h.afterWindow.blocksConfirmed > 0, `${s.mode}: no post checked with GET`);
           assert.ok(h.relayer.transactions > 0);
           assert.ok(h.form === "batch" || h.formNote !== "", "a fallback to single says why");
         }
