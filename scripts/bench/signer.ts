@@ -9,11 +9,10 @@
  */
 import { createRequire } from "node:module";
 
-import { bytesToHex, domainSeparator, hashTypedData, hexToBytes, keccak256, toHex, type Address, type Hex } from "viem";
+import { bytesToHex, hashTypedData, hexToBytes, keccak256, toHex, type Address, type Hex } from "viem";
 import { privateKeyToAccount, sign } from "viem/accounts";
 
-import { anchoredPostDigester, putUint } from "../../lib/anchored.ts";
-import { hexBytes, keccak } from "../../lib/keccak.ts";
+import { digesters, type Digesters } from "../../lib/digests.ts";
 import { signAnchoredPost, type AnchoredPostMessage, type PennyPostDomain, type PostMessage, type TypedDataSigner } from "../../lib/relayed.ts";
 import { round3 } from "./measure.ts";
 import type { Results } from "./schema.ts";
@@ -32,8 +31,8 @@ const native: NativeSecp256k1 | undefined = (() => {
 })();
 
 export const SIGNING_METHOD = native
-  ? "EIP-712 digest by hand for AnchoredPost (lib/anchored.ts) and Post (signer.ts), with viem hashTypedData otherwise, ECDSA with libsecp256k1 (secp256k1 npm package, native)"
-  : "EIP-712 digest by hand for AnchoredPost (lib/anchored.ts) and Post (signer.ts), with viem hashTypedData otherwise, ECDSA with @noble/curves (viem sign): native secp256k1 unavailable";
+  ? "EIP-712 digest by hand for AnchoredPost and Post (lib/digests.ts), with viem hashTypedData otherwise, ECDSA with libsecp256k1 (secp256k1 npm package, native)"
+  : "EIP-712 digest by hand for AnchoredPost and Post (lib/digests.ts), with viem hashTypedData otherwise, ECDSA with @noble/curves (viem sign): native secp256k1 unavailable";
 
 export interface BenchAccount extends TypedDataSigner {
   address: Address;
@@ -52,44 +51,12 @@ export async function signDigest(digest: Uint8Array, privateKey: Hex): Promise<H
   return sign({ hash: bytesToHex(digest), privateKey, to: "hex" });
 }
 
-/** One digester per domain object (a run signs under one domain). */
-const digesters = new WeakMap<PennyPostDomain, ReturnType<typeof anchoredPostDigester>>();
-function digesterOf(domain: PennyPostDomain): ReturnType<typeof anchoredPostDigester> {
-  let digester = digesters.get(domain);
-  if (digester === undefined) digesters.set(domain, (digester = anchoredPostDigester(domain)));
-  return digester;
-}
-
-const utf8 = new TextEncoder();
-const POST_TYPEHASH = keccak(utf8.encode("Post(address author,uint256 parentId,string content,uint256 maxFee,uint256 nonce,uint256 deadline)"));
-
-/**
- * The EIP-712 digest of batched `Post`s under one domain, by hand (the layout of
- * lib/anchored.ts's anchoredPostDigester): the bytes of viem's hashTypedData, several times faster,
- * so that the relayer-http path can sign hundreds of thousands of posts ahead of its window.
- */
-export function postDigester(domain: PennyPostDomain): (post: PostMessage) => Uint8Array {
-  const digestInput = new Uint8Array(66);
-  digestInput.set([0x19, 0x01]);
-  digestInput.set(hexBytes(domainSeparator({ domain })), 2);
-  return (post) => {
-    const struct = new Uint8Array(7 * 32);
-    struct.set(POST_TYPEHASH, 0);
-    struct.set(hexBytes(post.author), 32 + 12);
-    putUint(struct, 64, post.parentId);
-    struct.set(keccak(utf8.encode(post.content)), 96);
-    putUint(struct, 128, post.maxFee);
-    putUint(struct, 160, post.nonce);
-    putUint(struct, 192, post.deadline);
-    digestInput.set(keccak(struct), 34);
-    return keccak(digestInput);
-  };
-}
-const postDigesters = new WeakMap<PennyPostDomain, ReturnType<typeof postDigester>>();
-function postDigesterOf(domain: PennyPostDomain): ReturnType<typeof postDigester> {
-  let digester = postDigesters.get(domain);
-  if (digester === undefined) postDigesters.set(domain, (digester = postDigester(domain)));
-  return digester;
+/** One set of by-hand digesters (lib/digests.ts) per domain object (a run signs under one domain). */
+const digesterSets = new WeakMap<PennyPostDomain, Digesters>();
+function digestersOf(domain: PennyPostDomain): Digesters {
+  let set = digesterSets.get(domain);
+  if (set === undefined) digesterSets.set(domain, (set = digesters(domain)));
+  return set;
 }
 
 export function fastSigner(privateKey: Hex): BenchAccount {
@@ -100,9 +67,9 @@ export function fastSigner(privateKey: Hex): BenchAccount {
     signTypedData: (async (parameters: Parameters<typeof hashTypedData>[0]) =>
       signDigest(
         parameters.primaryType === "AnchoredPost"
-          ? digesterOf(parameters.domain as PennyPostDomain)(parameters.message as unknown as AnchoredPostMessage)
+          ? digestersOf(parameters.domain as PennyPostDomain).anchoredPost(parameters.message as unknown as AnchoredPostMessage)
           : parameters.primaryType === "Post"
-            ? postDigesterOf(parameters.domain as PennyPostDomain)(parameters.message as unknown as PostMessage)
+            ? digestersOf(parameters.domain as PennyPostDomain).post(parameters.message as unknown as PostMessage)
             : hexToBytes(hashTypedData(parameters)),
         privateKey,
       )) as unknown as TypedDataSigner["signTypedData"],
