@@ -177,9 +177,6 @@ export class Watcher {
     }
   }
 
-  private executedElsewhere(p: Pending) {
-    return executedElsewhere(this.d.view, p);
-  }
 
   /** Whether the chain the head was read on is no longer the chain. */
   private async reorged(block: { number: bigint; hash: Hex; parentHash: Hex }): Promise<boolean> {
@@ -312,7 +309,7 @@ export class Watcher {
     for (const o of outcomes) {
       const p = pending.get(o.id)!;
       view.drop(p.record.account);
-      const elsewhere = o.status === "rejected" && o.reason === "PennyPostNonceMismatch" ? this.executedElsewhere(p) : undefined;
+      const elsewhere = o.status === "rejected" && o.reason === "PennyPostNonceMismatch" ? executedElsewhere(this.d.view, p) : undefined;
       if (elsewhere !== undefined) {
         ops.push(...this.d.includedElsewhere(p, elsewhere));
         o.status = "included";

@@ -134,8 +134,4 @@ export class AnchoredFees {
   static item(author: Address, i: Included): FeeItem {
     return { author, parentId: BigInt(i.parentId), contentHash: i.contentHash, seq: BigInt(i.seq), cumulativeFee: BigInt(i.cumulativeFee), signature: i.signature };
   }
-
-  unpaidOf(author: Address): FeeState | undefined {
-    return this.states.get(lower(author));
-  }
 }

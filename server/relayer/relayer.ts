@@ -358,14 +358,10 @@ export class Relayer implements AnchorDataSource {
     }
   }
 
-  private signerOf(action: Action): Address | null {
-    return signerOf(action, this.domain);
-  }
-
   /** The pending form of a stored record (start-up, reorgs). */
   private restore(record: ActionRecord): Pending {
     const action = actionSchema.parse(record.action);
-    const signer = this.signerOf(action);
+    const signer = signerOf(action, this.domain);
     const key = signer !== null && signer.toLowerCase() !== record.account.toLowerCase() ? signer : undefined;
     return { record, action, signer, hold: holdOf(action, record.account, key, spendOf(action)) };
   }

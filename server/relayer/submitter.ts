@@ -22,7 +22,7 @@ import type { PrivateKeyAccount } from "viem/accounts";
 
 import { recoverSigner } from "../../lib/recover.ts";
 import { hexBytes, keccakHex } from "../../lib/keccak.ts";
-import type { PennyPostDomain } from "../../lib/relayed.ts";
+import { ETH, type PennyPostDomain } from "../../lib/relayed.ts";
 import type { Mode } from "./actions.ts";
 import type { ChainView } from "./chain-view.ts";
 import { checkAction, checkSigner } from "./checks.ts";
@@ -74,6 +74,8 @@ export interface Submission {
   sentAt: number;
   /** Fees: the authors it settles. */
   authors?: Address[];
+  /** The gas limit its transactions were signed with (fee bumps keep it). */
+  gas?: string;
   /** Once mined: where (confirm.ts watches it until it is final). */
   mined?: { txHash: Hex; blockNumber: number; blockHash: Hex };
 }
@@ -260,7 +262,7 @@ export class Submitter {
         } catch (error) {
           if (!(error instanceof ActionRejected)) throw error;
           // Someone else submitted this very signed action (submitBatch is open): it is included, not void.
-          const elsewhere = error.code === "nonce_mismatch" ? this.executedElsewhere(p) : undefined;
+          const elsewhere = error.code === "nonce_mismatch" ? executedElsewhere(this.d.view, p) : undefined;
           if (elsewhere !== undefined) {
             ops.push(...this.d.includedElsewhere(p, elsewhere));
             continue;
@@ -272,10 +274,6 @@ export class Submitter {
     }));
     if (ops.length > 0) await this.d.store.write(ops);
     return chosen.filter((p) => keep.has(p));
-  }
-
-  private executedElsewhere(p: Pending) {
-    return executedElsewhere(this.d.view, p);
   }
 
   /** settleAnchoredFees for authors whose anchored posts are included and not paid, each checked first. */
@@ -300,11 +298,11 @@ export class Submitter {
       const digest = this.feeDigest(fee);
       const recovered = recoverSigner(hexToBytes(digest), hexToBytes(fee.signature));
       try {
-        if ((await snapshot.deposit("0x0000000000000000000000000000000000000000")) < owed) {
+        if ((await snapshot.deposit(ETH)) < owed) {
           throw new ActionRejected("insufficient_deposit", `${author} owes ${owed} in anchored posting fees and its deposit no longer covers it`);
         }
         await checkSigner(
-          { account: fee.author, signer: recovered === null ? null : getAddress(recovered), asset: "0x0000000000000000000000000000000000000000", spend: owed, digest: () => digest, signature: fee.signature },
+          { account: fee.author, signer: recovered === null ? null : getAddress(recovered), asset: ETH, spend: owed, digest: () => digest, signature: fee.signature },
           { snapshot, globals, minDeadlineSeconds: 0n, reservations: this.d.pending.reservations, erc1271Gas: config.erc1271Gas },
         );
         return fee;
@@ -359,10 +357,6 @@ export class Submitter {
     return "built";
   }
 
-  private gasOf(s: Submission): bigint {
-    return BigInt((s as Submission & { gas?: string }).gas ?? TX_GAS_CAP);
-  }
-
   private async sign(s: Submission, gas: bigint, bump = false): Promise<void> {
     const fees = await this.d.client.estimateFeesPerGas();
     let maxFeePerGas = fees.maxFeePerGas;
@@ -376,7 +370,7 @@ export class Submitter {
     const raw = await this.d.account.signTransaction({
       type: "eip1559", chainId: this.d.config.chainId, nonce: s.nonce, to: this.d.config.address, data: s.data, gas, maxFeePerGas, maxPriorityFeePerGas,
     });
-    (s as Submission & { gas?: string }).gas = gas.toString();
+    s.gas = gas.toString();
     s.txs.push({ hash: keccakHex(hexBytes(raw)), raw, maxFeePerGas: maxFeePerGas.toString(), maxPriorityFeePerGas: maxPriorityFeePerGas.toString() });
     s.sentAt = Date.now();
   }
@@ -397,7 +391,7 @@ export class Submitter {
       await this.broadcast(s);
       return;
     }
-    await this.sign(s, this.gasOf(s), true);
+    await this.sign(s, BigInt(s.gas ?? TX_GAS_CAP), true);
     await this.d.store.write([put(keys.submission(s.seq), s)]);
     await this.broadcast(s);
     this.d.logger.info({ nonce: s.nonce, tx: s.txs.at(-1)!.hash }, "relayer transaction replaced with higher fees");
