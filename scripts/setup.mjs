@@ -1,16 +1,15 @@
 // Runs before `npm start` and `npm test`, on any Node version (plain JavaScript, no dependencies):
-// checks that Node is new enough for Hardhat 3, and installs the locked dependencies when they are
+// checks that Node is new enough (22.18: Hardhat 3 needs 22.13, and Node runs .ts files without a
+// flag only from 22.18), and installs the locked dependencies when they are
 // missing or older than package-lock.json. A fresh clone therefore needs no separate install step.
 import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 
 const [major, minor] = process.versions.node.split(".").map(Number);
-if (major < 22 || (major === 22 && minor < 13)) {
+if (major < 22 || (major === 22 && minor < 18)) {
   console.error(
-    `PennyPost needs Node.js >= 22.13 (Hardhat 3); this is Node ${process.versions.node}.\n` +
-      `Run the same command with Node 24 from the npm registry, for example:\n` +
-      `  npx -y -p node@24 -- npm start\n` +
-      `  npx -y -p node@24 -- npm test`,
+    `PennyPost needs Node.js >= 22.18 (Hardhat 3, and TypeScript run directly); this is Node ${process.versions.node}.\n` +
+      `Use the launcher, which takes Node 24 from the npm registry when needed: ./pennypost start (or ./pennypost test)`,
   );
   process.exit(1);
 }
@@ -22,10 +21,13 @@ const stale =
   statSync(installed).mtimeMs < statSync("package-lock.json").mtimeMs ||
   (process.platform === "linux" && process.arch === "x64" && !existsSync(native));
 if (stale) {
-  // `npm install --no-save` keeps the locked versions (npm 11.19's `npm ci` rejects a lockfile that
-  // leaves out other platforms' optional binaries).
-  console.log("Installing the locked dependencies...");
-  const result = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--no-save"], { stdio: "inherit" });
+  // A fresh clone gets `npm ci` (the lockfile holds every platform's optional binaries, written by
+  // `npm install --package-lock-only` under Node 24). An older install is brought up to date in
+  // place (`npm ci` would delete node_modules under anything running from it).
+  const fresh = !existsSync("node_modules");
+  console.log(`Installing the locked dependencies (${fresh ? "npm ci" : "npm install"}): about a minute...`);
+  const args = fresh ? ["ci", "--no-audit", "--no-fund"] : ["install", "--no-audit", "--no-fund", "--no-save"];
+  const result = spawnSync("npm", args, { stdio: "inherit" });
   if (result.status !== 0) {
     console.error("npm install failed; see the output above. Check that the npm registry is reachable and retry.");
     process.exit(result.status ?? 1);
