@@ -75,6 +75,8 @@ export const configSchema = z
     RELAYER_POLL_MS: int("RELAYER_POLL_MS", 10, 60_000, 50),
     RELAYER_CONFIRMATIONS: int("RELAYER_CONFIRMATIONS", 1, 1_000, 1),
     RELAYER_THROTTLE_SECONDS: int("RELAYER_THROTTLE_SECONDS", 0, 30 * 86_400, 3_600),
+    /** Anchored posts' fees wait at most this long for a settlement while the relayer has other work (well under the 1-hour withdrawal delay). */
+    RELAYER_FEE_SETTLE_SECONDS: int("RELAYER_FEE_SETTLE_SECONDS", 0, 1_800, 30),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent",
     }).default("info"),

@@ -163,6 +163,7 @@ async function openRelayer(config: Config, logger: Logger, chainId: number, addr
       bumpAfterMs: config.RELAYER_BUMP_AFTER_MS, ratePerMinute: config.RELAYER_RATE_PER_MINUTE, maxPending: config.RELAYER_MAX_PENDING,
       maxInFlight: config.RELAYER_MAX_IN_FLIGHT, accountGasAtRisk: config.RELAYER_ACCOUNT_GAS_AT_RISK, minDeadlineSeconds: config.RELAYER_MIN_DEADLINE_SECONDS,
       confirmations: config.RELAYER_CONFIRMATIONS, pollMs: config.RELAYER_POLL_MS, watchDepth: config.REORG_WINDOW, throttleSeconds: config.RELAYER_THROTTLE_SECONDS,
+      feeSettleSeconds: config.RELAYER_FEE_SETTLE_SECONDS,
     },
     // Its own client: a node that does not answer fails an accept within seconds (503), not after retries.
     createPublicClient({ transport: http(config.CHAIN_RPC_URL, { batch: { batchSize: 500, wait: 1 }, retryCount: 0, timeout: 5_000 }) }) as PublicClient,

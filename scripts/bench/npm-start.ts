@@ -65,7 +65,7 @@ async function findChainPid(pid: number): Promise<number | undefined> {
  * `dataDir` holds the index and the relayer's queue (removed by stop()); `logFile` gets the
  * server's output (kept).
  */
-export async function startNpmStack(options: { dataDir: string; logFile: string; log(line: string): void }): Promise<NpmStack> {
+export async function startNpmStack(options: { dataDir: string; logFile: string; log(line: string): void; cpuProfileDir?: string }): Promise<NpmStack> {
   const setup = spawnSync(process.execPath, ["scripts/setup.mjs"], { stdio: "inherit" });
   if (setup.status !== 0) throw new Error(`node scripts/setup.mjs exited with ${setup.status}`);
 
@@ -77,7 +77,9 @@ export async function startNpmStack(options: { dataDir: string; logFile: string;
     DATA_DIR: `${options.dataDir}/index`, RELAYER_DATA_DIR: `${options.dataDir}/relayer`,
   };
   const basics = Object.fromEntries(PASSED_THROUGH.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]])));
-  const args = ["--max-semi-space-size=64", "scripts/start.ts"];
+  // --profile: V8 writes the server's CPU profile (its whole life) when start.ts exits on SIGINT.
+  const profiling = options.cpuProfileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`];
+  const args = ["--max-semi-space-size=64", ...profiling, "scripts/start.ts"];
   const command = `node scripts/setup.mjs && ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(" ")} node ${args.join(" ")}`;
   options.log(`Starting the npm start stack: ${command}`);
   const child = spawn(process.execPath, args, { env: { ...basics, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });

@@ -106,7 +106,9 @@ export async function runRelayerHttp(options: BenchOptions, ui: BenchUi): Promis
   let tracker: Awaited<ReturnType<typeof createInclusionTracker>> | undefined;
   const clients: HttpClient[] = [];
   try {
-    stack = await startNpmStack({ dataDir, logFile, log: ui.log });
+    const cpuProfileDir = options.profile ? path.join(tmpdir(), `pennypost-server-profile-${new Date().toISOString().replace(/[:.]/g, "-")}`) : undefined;
+    if (cpuProfileDir !== undefined) ui.log(`--profile: the server's CPU profile goes to ${cpuProfileDir} when it stops`);
+    stack = await startNpmStack({ dataDir, logFile, log: ui.log, cpuProfileDir });
     const { apiUrl, chainUrl } = stack;
     const client = createPublicClient({ transport: http(chainUrl, { batch: true, retryCount: 0, timeout: 120_000 }) }) as PublicClient;
     const sendClient = createPublicClient({ transport: http(chainUrl, { retryCount: 0, timeout: 120_000 }) }) as PublicClient;

@@ -303,7 +303,7 @@ export class Watcher {
       const anchored = logs.find((l) => l.eventName === "Anchored");
       const first = anchored?.eventName === "Anchored" ? anchored.args.firstPostId : 0n;
       for (const [i, p] of entries.entries()) outcomes.push({ id: p.record.id, status: "included", postId: (first + BigInt(i)).toString() });
-      ops.push(...fees.included(entries.flatMap((p) => (p.action.type === "post" && p.action.mode !== "batched" ? [p.action] : []))));
+      ops.push(...fees.included(entries.flatMap((p) => (p.action.type === "post" && p.action.mode !== "batched" ? [{ action: p.action, signer: p.signer }] : []))));
     }
     m.outcomes = outcomes;
     for (const o of outcomes) {

@@ -4,6 +4,11 @@
  * unit owns each author's fee state (`n!<author>`): the newest anchored post accepted (what the next
  * one must extend) and the newest included (what a settlement presents).
  *
+ * Settling costs a signature check and two storage writes per author, so an author is settled once
+ * its oldest unpaid anchored post has been included for `settleAfterMs`, or at once when the relayer
+ * has nothing queued and nothing in flight: under load one settlement pays for many posts. The delay is bounded
+ * far below the contract's withdrawal delay (1 hour), so the deposit cannot leave meanwhile.
+ *
  * A settlement item the chain would skip (the deposit spent elsewhere, the session key revoked, a
  * contract wallet that changed its mind) is never sent twice: the author is set aside until its
  * account changes on chain (its snapshot is dropped), and throttled (reputation.ts).
@@ -22,6 +27,10 @@ interface Included {
   seq: string;
   cumulativeFee: string;
   signature: Hex;
+  /** Who signed it, recovered on acceptance (null: a contract wallet's signature); absent in older stores. */
+  signer?: Address | null;
+  /** When the oldest post not yet paid for was included (ms). */
+  unpaidSince?: number;
 }
 
 export interface FeeState {
@@ -79,14 +88,18 @@ export class AnchoredFees {
   }
 
   /** Posts anchored on chain: each author's newest becomes what its settlement presents. */
-  included(actions: readonly AnchoredPostAction[]): Op[] {
+  included(posts: ReadonlyArray<{ action: AnchoredPostAction; signer: Address | null }>, now = Date.now()): Op[] {
     const touched = new Set<Address>();
-    for (const action of actions) {
+    for (const { action, signer } of posts) {
       const m = action.message;
       const a = lower(m.author);
       const state = this.states.get(a) ?? { accepted: { seq: m.seq.toString(), cumulativeFee: m.cumulativeFee.toString() } };
       if (state.included === undefined || BigInt(state.included.seq) < m.seq) {
-        state.included = { parentId: m.parentId.toString(), contentHash: contentHash(m.content), seq: m.seq.toString(), cumulativeFee: m.cumulativeFee.toString(), signature: action.signature };
+        const unpaidSince = this.owing.has(a) ? (state.included?.unpaidSince ?? now) : now;
+        state.included = {
+          parentId: m.parentId.toString(), contentHash: contentHash(m.content), seq: m.seq.toString(), cumulativeFee: m.cumulativeFee.toString(),
+          signature: action.signature, signer, unpaidSince,
+        };
       }
       this.states.set(a, state);
       this.owing.add(a);
@@ -95,11 +108,16 @@ export class AnchoredFees {
     return [...touched].map((a) => put(keys.anchored(a), this.states.get(a)));
   }
 
-  /** Authors with included posts not paid for yet, unless set aside or in flight. */
-  *due(paidOf: (author: Address) => AccountSnapshot): Generator<{ author: Address; item: Included; snapshot: AccountSnapshot }> {
+  /**
+   * Authors with included posts not paid for yet, unless set aside or in flight: all of them when
+   * `idle` (nothing else to send), else those whose oldest unpaid post was included `settleAfterMs` ago.
+   */
+  *due(paidOf: (author: Address) => AccountSnapshot, when: { idle: boolean; settleAfterMs: number; now?: number }): Generator<{ author: Address; item: Included; snapshot: AccountSnapshot }> {
+    const now = when.now ?? Date.now();
     for (const author of this.owing) {
       const state = this.states.get(author);
       if (state?.included === undefined || this.inFlight.has(author)) continue;
+      if (!when.idle && now - (state.included.unpaidSince ?? 0) < when.settleAfterMs) continue;
       const snapshot = paidOf(author);
       const blockedAt = this.blocked.get(author);
       if (blockedAt !== undefined) {
@@ -110,11 +128,12 @@ export class AnchoredFees {
     }
   }
 
-  /** The chain has `author`'s fees paid up to what it presents. */
-  paidUp(author: Address, paid: bigint): void {
+  /** The chain has `author`'s fees paid up to what it presents (posts included since still owe, from now). */
+  paidUp(author: Address, paid: bigint, now = Date.now()): void {
     const a = lower(author);
     const included = this.states.get(a)?.included;
     if (included === undefined || BigInt(included.cumulativeFee) <= paid) this.owing.delete(a);
+    else included.unpaidSince = now;
   }
 
   /** The settlement of `author` would be (or was) skipped with this snapshot's state: not again until it changes. */

@@ -67,6 +67,8 @@ export interface RelayerConfig {
   watchDepth?: number;
   /** Seconds an account that voided accepted actions stays throttled. */
   throttleSeconds?: number;
+  /** Seconds an author's anchored posts may stay unpaid while the relayer has other work (fees.ts). */
+  feeSettleSeconds?: number;
 }
 
 /**
@@ -108,7 +110,7 @@ export class Relayer implements AnchorDataSource {
     this.logger = logger;
     this.pool = sharedRecoverPool();
     this.config = {
-      anchorMaxPosts: 2_048, maxInFlight: 4, accountGasAtRisk: DEFAULT_GAS_AT_RISK, pollMs: 50, minDeadlineSeconds: 60, confirmations: 1, watchDepth: 64, throttleSeconds: 3_600, ...config,
+      anchorMaxPosts: 2_048, maxInFlight: 4, accountGasAtRisk: DEFAULT_GAS_AT_RISK, pollMs: 50, minDeadlineSeconds: 60, confirmations: 1, watchDepth: 64, throttleSeconds: 3_600, feeSettleSeconds: 30, ...config,
     };
     this.account = privateKeyToAccount(config.privateKey);
     this.domain = pennyPostDomain(config.chainId, config.address);
@@ -127,6 +129,7 @@ export class Relayer implements AnchorDataSource {
       config: {
         address: config.address, chainId: config.chainId, batchMaxActions: config.batchMaxActions, anchorMaxPosts: this.config.anchorMaxPosts, maxInFlight: this.config.maxInFlight,
         accountGasAtRisk: BigInt(this.config.accountGasAtRisk), bumpAfterMs: config.bumpAfterMs, minDeadlineSeconds: BigInt(this.config.minDeadlineSeconds), erc1271Gas: ERC1271_GAS,
+        feeSettleSeconds: this.config.feeSettleSeconds,
       },
       client, account: this.account, domain: this.domain, store: this.store, view: this.view, pending: this.pending, fees: this.fees, logger, reject, includedElsewhere,
     });

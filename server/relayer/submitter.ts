@@ -90,6 +90,8 @@ export interface SubmitterConfig {
   bumpAfterMs: number;
   minDeadlineSeconds: bigint;
   erc1271Gas: bigint;
+  /** Anchored fees wait for a settlement at most this long while other work is queued. */
+  feeSettleSeconds: number;
 }
 
 export interface SubmitterDeps {
@@ -177,7 +179,7 @@ export class Submitter {
     const modes: SubmissionKind[] = [...this.d.pending.modesWaiting(), "fees"];
     for (let i = 0; i < modes.length; i++) {
       const kind = modes[(this.turn + i) % modes.length]!;
-      const result = kind === "fees" ? await this.buildFees() : await this.buildActions(kind);
+      const result = kind === "fees" ? await this.buildFees(modes.length === 1 && this.inFlight.size === 0) : await this.buildActions(kind);
       if (result !== "idle") {
         this.turn = (this.turn + i + 1) % Math.max(1, modes.length);
         return result;
@@ -276,13 +278,17 @@ export class Submitter {
     return chosen.filter((p) => keep.has(p));
   }
 
-  /** settleAnchoredFees for authors whose anchored posts are included and not paid, each checked first. */
-  private async buildFees(): Promise<"built" | "empty" | "idle"> {
+  /**
+   * settleAnchoredFees for authors whose anchored posts are included and not paid, each checked
+   * first: every such author when `idle` (nothing queued, nothing in flight), else those unpaid for
+   * feeSettleSeconds.
+   */
+  private async buildFees(idle: boolean): Promise<"built" | "empty" | "idle"> {
     const { view, fees, config } = this.d;
     const items: FeeItem[] = [];
     const globals = view.globals!;
     const candidates = [];
-    for (const due of fees.due((a) => view.snapshot(a))) {
+    for (const due of fees.due((a) => view.snapshot(a), { idle, settleAfterMs: config.feeSettleSeconds * 1_000 })) {
       if (candidates.length >= config.batchMaxActions * 2) break;
       candidates.push(due);
     }
@@ -295,14 +301,16 @@ export class Submitter {
         return undefined;
       }
       const owed = fee.cumulativeFee - paid;
-      const digest = this.feeDigest(fee);
-      const recovered = recoverSigner(hexToBytes(digest), hexToBytes(fee.signature));
+      let digest: Hex | undefined;
+      const digestOf = () => (digest ??= this.feeDigest(fee));
+      // The signer recovered on acceptance (the same AnchoredPost digest and signature); a store older than that field recovers it here.
+      const recovered = item.signer !== undefined ? item.signer : recoverSigner(hexToBytes(digestOf()), hexToBytes(fee.signature));
       try {
         if ((await snapshot.deposit(ETH)) < owed) {
           throw new ActionRejected("insufficient_deposit", `${author} owes ${owed} in anchored posting fees and its deposit no longer covers it`);
         }
         await checkSigner(
-          { account: fee.author, signer: recovered === null ? null : getAddress(recovered), asset: ETH, spend: owed, digest: () => digest, signature: fee.signature },
+          { account: fee.author, signer: recovered === null ? null : getAddress(recovered), asset: ETH, spend: owed, digest: digestOf, signature: fee.signature },
           { snapshot, globals, minDeadlineSeconds: 0n, reservations: this.d.pending.reservations, erc1271Gas: config.erc1271Gas },
         );
         return fee;

@@ -287,6 +287,39 @@ describe("relayer under attack (step by step, anvil)", function () {
     await refusedWith(r.accountState(user.address), "chain_unavailable");
     await r.stop();
   });
+
+  it("anchored fees wait while the relayer has work in flight, then one settlement pays for every post included", async () => {
+    const user = privateKeyToAccount(generatePrivateKey());
+    await fund(user.address, 3n * fee);
+    await relayer.step();
+    await relayer.accept(await anchoredPost(user, user.address, 1n, fee));
+    await relayer.step(); // anchors post 1
+    await relayer.accept(await anchoredPost(user, user.address, 2n, 2n * fee));
+    await relayer.step(); // post 1 included; post 2 anchored, in flight: post 1's fee waits (feeSettleSeconds, 30 s)
+    assert.equal(await read<bigint>("anchoredFeesPaid", [user.address]), 0n, "no settlement while other work is in flight");
+    const sent = await relayerTxs();
+    await relayer.step(); // post 2 included: nothing queued or in flight, so both fees go out at once
+    await relayer.step();
+    assert.equal(await read<bigint>("anchoredFeesPaid", [user.address]), 2n * fee);
+    assert.equal(await relayerTxs(), sent + 1, "one settlement for both posts");
+  });
+
+  it("under steady load an author's fees wait at most feeSettleSeconds", async () => {
+    await relayer.stop();
+    relayer = await openRelayer({ feeSettleSeconds: 1 });
+    const user = privateKeyToAccount(generatePrivateKey());
+    await fund(user.address, 3n * fee);
+    await relayer.step();
+    await relayer.accept(await anchoredPost(user, user.address, 1n, fee));
+    await relayer.step(); // anchors post 1
+    await relayer.accept(await anchoredPost(user, user.address, 2n, 2n * fee));
+    await relayer.step(); // post 1 included, post 2 in flight: too soon to settle
+    assert.equal(await read<bigint>("anchoredFeesPaid", [user.address]), 0n);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await relayer.accept(await anchoredPost(user, user.address, 3n, 3n * fee));
+    await relayer.step(); // post 2 included, post 3 in flight: post 1 has waited 1 s, so posts 1 and 2 are settled
+    assert.equal(await read<bigint>("anchoredFeesPaid", [user.address]), 2n * fee);
+  });
 });
 
 describe("relayer store: sequence numbers", () => {
