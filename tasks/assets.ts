@@ -25,7 +25,7 @@ export async function resolveAsset(chain: Chain, session: Session, text: string,
     }
     return { address: chain.testToken, ...TEST_TOKEN };
   }
-  const address = parseAddress(name, option);
+  const address = parseAddress(name, option, "ETH, PPTEST (the local test token) or a token's 0x address");
   if (address === ETH) return { address: ETH, symbol: "ETH", decimals: 18 };
   if (address.toLowerCase() === chain.testToken?.toLowerCase()) return { address, ...TEST_TOKEN };
   const token = { address, abi: pennyTestTokenAbi } as const;

@@ -11,11 +11,11 @@ import type { NetworkConnection } from "hardhat/types/network";
 import type { Result } from "hardhat/types/utils";
 import { errorResult, successfulResult } from "hardhat/utils/result";
 import type { PublicClient, WalletClient } from "@nomicfoundation/hardhat-viem/types";
-import { getAddress, type Address } from "viem";
+import { BaseError, getAddress, type Address } from "viem";
 
 import { deploymentPath, readDeployment, type Deployment } from "../lib/deployment.ts";
 import { CliError, explainError } from "./errors.ts";
-import { assetBook, explainContext, type AssetBook } from "./format.ts";
+import { assetBook, explainContext, type AssetBook, type CommandPlace } from "./format.ts";
 
 /** The test token's symbol and decimals (contracts/tokens/PennyTestToken.sol). */
 export const TEST_TOKEN = { symbol: "PPTEST", decimals: 18 } as const;
@@ -27,28 +27,39 @@ export interface Session {
   token?: Address;
   /** The account that signs, once known. */
   account?: Address;
+  /** --network, --from and --deployment, once known: suggested commands repeat them. */
+  place: CommandPlace;
   cleanup: Array<() => Promise<void>>;
 }
 
 /**
- * Runs a command. A failure the user can act on (bad argument, missing deployment, contract
- * revert, API down) is printed as one line on stderr and returned as a failed Result, which makes
- * Hardhat exit with code 1 without a stack trace. Anything else is a bug: it is rethrown for
- * Hardhat to print with its stack.
+ * Runs a command. Every failure is printed as one line on stderr and returned as a failed Result,
+ * which makes Hardhat exit with code 1 without a stack trace: a failure the user can act on (bad
+ * argument, missing deployment, contract revert, API down) says what to do; anything else (a
+ * library's error this CLI does not know) gets its one-line summary and the way to see the rest,
+ * `--show-stack-traces`, with which it is rethrown for Hardhat to print with its stack.
  */
 export async function runCommand(body: (session: Session) => Promise<void>): Promise<Result<undefined, string>> {
-  const session: Session = { book: assetBook(), cleanup: [] };
+  const session: Session = { book: assetBook(), place: {}, cleanup: [] };
   try {
     await body(session);
     return successfulResult();
   } catch (error) {
-    const message = explainError(error, { ...explainContext(session.book, session.token), account: session.account });
-    if (message === undefined) throw error;
+    const explained = explainError(error, { ...explainContext(session.book, session.token, session.place), account: session.account });
+    if (explained === undefined && process.argv.includes("--show-stack-traces")) throw error;
+    const message = explained ?? unexpected(error);
     console.error(`${styleText(["red", "bold"], "Error:", { stream: process.stderr })} ${message}`);
     return errorResult(message);
   } finally {
     for (const close of session.cleanup.reverse()) await close().catch(() => undefined);
   }
+}
+
+/** One line for an error no message of this CLI covers: viem's short message, or the first line. */
+function unexpected(error: unknown): string {
+  const summary = error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
+  const line = summary.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "unknown error";
+  return `${line.replace(/[.:]$/, "")} (an error this command does not explain; run it again with --show-stack-traces for the details)`;
 }
 
 export interface ChainOptions {
@@ -79,11 +90,13 @@ export async function openChain(hre: HardhatRuntimeEnvironment, session: Session
     );
   }
   const deploymentFile = options.deployment ?? deploymentPath(networkName);
+  session.place = { network: networkName, from: options.from, deployment: options.deployment };
+  if (options.deployment !== undefined && !existsSync(deploymentFile)) {
+    throw new CliError(`--deployment ${deploymentFile}: there is no such file; check the path (deployments/ holds one file per network)`);
+  }
   if (!existsSync(deploymentFile)) {
-    throw new CliError(
-      `no deployment file at ${deploymentFile}: deploy PennyPost to network "${networkName}" first ` +
-        `(npm run deploy -- --network ${networkName}; npm start does it for localhost), or give the file with --deployment`,
-    );
+    const deploy = networkName === "localhost" ? "`./pennypost start` does it for localhost" : `deploy with \`./pennypost deploy --network ${networkName}\``;
+    throw new CliError(`no deployment file at ${deploymentFile}: PennyPost is not deployed on network "${networkName}" yet; ${deploy}, or give the file with --deployment`);
   }
   let deployment: Deployment;
   try {
@@ -101,18 +114,18 @@ export async function openChain(hre: HardhatRuntimeEnvironment, session: Session
     publicClient = await connection.viem.getPublicClient();
     chainId = await publicClient.getChainId();
   } catch {
-    const start = networkName === "localhost" ? "start it with npm start" : "start it or fix the network's URL";
+    const start = networkName === "localhost" ? "start it with `./pennypost start`" : "start it or fix the network's URL";
     throw new CliError(`no JSON-RPC node answers at ${url} (network "${networkName}"); ${start}, or choose another --network`);
   }
   if (chainId !== deployment.chainId) {
-    throw new CliError(`${deploymentFile} is for chain ${deployment.chainId}, but network "${networkName}" is chain ${chainId}; choose the matching --network or deploy: npm run deploy -- --network ${networkName}`);
+    throw new CliError(`${deploymentFile} is for chain ${deployment.chainId}, but network "${networkName}" is chain ${chainId}; choose the matching --network or deploy: \`./pennypost deploy --network ${networkName}\``);
   }
   const pennyPost = deployment.contracts.PennyPost as Address;
   const code = await publicClient.getCode({ address: pennyPost });
   if (code === undefined || code === "0x") {
     throw new CliError(
       `no contract at ${pennyPost} on network "${networkName}" (a local node starts empty each time, so ${deploymentFile} may be from an earlier run); ` +
-        `deploy again: npm run deploy -- --network ${networkName}`,
+        (networkName === "localhost" ? "start the stack again with `./pennypost start`, which deploys" : `deploy again: \`./pennypost deploy --network ${networkName}\``),
     );
   }
   const wallets = await connection.viem.getWalletClients();
@@ -151,7 +164,7 @@ export function openApi(url: string): Api {
       try {
         response = await fetch(`${root}${path}`, { signal: AbortSignal.timeout(10_000), headers: { accept: "application/json" } });
       } catch {
-        throw new CliError(`the PennyPost API does not answer at ${root}; start it with npm start, or give its address with --api <url>`);
+        throw new CliError(`the PennyPost API does not answer at ${root}; start it with \`./pennypost start\`, or give its address with --api <url>`);
       }
       if (response.status === 404) return undefined;
       const body = (await response.json().catch(() => undefined)) as { data?: T; page?: { next: string | null }; detail?: string; code?: string } | undefined;

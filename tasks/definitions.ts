@@ -1,7 +1,10 @@
 /**
- * The `pennypost` command line, as Hardhat 3 tasks: `npx hardhat pennypost <command> --network <name>`.
- * Only the definitions live here (hardhat.config.ts imports them); each action is a file of its own,
- * loaded when its command runs.
+ * The `pennypost` command line, as Hardhat 3 tasks: `./pennypost <command> --network <name>` (the
+ * launcher; `npx hardhat pennypost <command>` on Node >= 22.18). Only the definitions live here
+ * (hardhat.config.ts imports them); each action is a file of its own, loaded when its command runs.
+ *
+ * Hardhat's help prints every option in brackets: the required ones say "Required." first, and
+ * have no default (ids are strings parsed by the action, so no "(default: 0)" appears).
  */
 import { emptyTask, task } from "hardhat/config";
 import { ArgumentType } from "hardhat/types/arguments";
@@ -33,15 +36,19 @@ const VIA = {
   type: ArgumentType.STRING,
   defaultValue: "direct",
 } as const;
+/** A required option: Hardhat has no required options, so the action checks it and the help says so. */
+function postId<N extends string>(name: N, description: string) {
+  return { name, description: `Required. ${description}`, type: ArgumentType.STRING_WITHOUT_DEFAULT, defaultValue: undefined } as const;
+}
 const TEXT = {
   name: "text",
-  description: "The post's text (UTF-8, 1 to 1,024 bytes)",
+  description: "Required. The post's text (UTF-8, 1 to 1,024 bytes)",
   type: ArgumentType.STRING_WITHOUT_DEFAULT,
   defaultValue: undefined,
 } as const;
 
 export const pennyPostTasks: TaskDefinition[] = [
-  emptyTask("pennypost", "Post, reply, tip, withdraw and read the feed of PennyPost").build(),
+  emptyTask("pennypost", "Post, reply, tip, withdraw and read the feed of PennyPost (./pennypost <command> --help for one)").build(),
 
   task(["pennypost", "post"], "Publish a post, paying the current posting fee")
     .addOption(TEXT)
@@ -53,7 +60,7 @@ export const pennyPostTasks: TaskDefinition[] = [
     .build(),
 
   task(["pennypost", "reply"], "Reply to a post, paying the current posting fee")
-    .addOption({ name: "parent", description: "Id of the post to reply to", type: ArgumentType.BIGINT, defaultValue: 0n })
+    .addOption(postId("parent", "Id of the post to reply to"))
     .addOption(TEXT)
     .addOption(VIA)
     .addOption(API)
@@ -63,10 +70,10 @@ export const pennyPostTasks: TaskDefinition[] = [
     .build(),
 
   task(["pennypost", "tip"], "Tip a post in ETH, or in an accepted ERC-20 token with --token")
-    .addOption({ name: "post", description: "Id of the post to tip", type: ArgumentType.BIGINT, defaultValue: 0n })
+    .addOption(postId("post", "Id of the post to tip"))
     .addOption({
       name: "amount",
-      description: "Amount as a decimal in ETH or in whole tokens, e.g. 0.001",
+      description: "Required. Amount as a decimal in ETH or in whole tokens, e.g. 0.001",
       type: ArgumentType.STRING_WITHOUT_DEFAULT,
       defaultValue: undefined,
     })
@@ -98,7 +105,7 @@ export const pennyPostTasks: TaskDefinition[] = [
   task(["pennypost", "deposit"], "Prepay the deposit that relayed posts and tips spend; --withdraw / --complete to get it back")
     .addOption({
       name: "amount",
-      description: "Amount as a decimal in ETH or in whole tokens (with --withdraw: default, the whole deposit)",
+      description: "Required to deposit. Amount as a decimal in ETH or in whole tokens, e.g. 0.01 (with --withdraw: default, the whole deposit)",
       type: ArgumentType.STRING_WITHOUT_DEFAULT,
       defaultValue: undefined,
     })
@@ -111,10 +118,10 @@ export const pennyPostTasks: TaskDefinition[] = [
     .build(),
 
   task(["pennypost", "session"], "Let an app key post and tip for the account through the relayer, within a cap, until it expires")
-    .addOption({ name: "key", description: "The app key's address", type: ArgumentType.STRING_WITHOUT_DEFAULT, defaultValue: undefined })
+    .addOption({ name: "key", description: "Required. The app key's address", type: ArgumentType.STRING_WITHOUT_DEFAULT, defaultValue: undefined })
     .addOption({
       name: "cap",
-      description: "Most the key may spend in total, as a decimal in ETH or whole tokens",
+      description: "Required (except with --revoke). Most the key may spend in total, as a decimal in ETH or whole tokens",
       type: ArgumentType.STRING_WITHOUT_DEFAULT,
       defaultValue: undefined,
     })
@@ -127,14 +134,14 @@ export const pennyPostTasks: TaskDefinition[] = [
     .build(),
 
   task(["pennypost", "feed"], "Print the newest posts, from the PennyPost API")
-    .addOption({ name: "limit", description: "How many posts", type: ArgumentType.INT, defaultValue: 20 })
+    .addOption({ name: "limit", description: "How many posts, 1 to the API's page size (100 by default)", type: ArgumentType.INT, defaultValue: 20 })
     .addOption({ name: "author", description: "Only this author's posts (an address)", type: ArgumentType.STRING_WITHOUT_DEFAULT, defaultValue: undefined })
     .addOption(API)
     .setAction(() => import("./feed.ts"))
     .build(),
 
   task(["pennypost", "show"], "Print one post with its tips, from the PennyPost API (and an anchored post's Merkle proof)")
-    .addOption({ name: "post", description: "Id of the post", type: ArgumentType.BIGINT, defaultValue: 0n })
+    .addOption(postId("post", "Id of the post"))
     .addOption(API)
     .addFlag({ name: "verify", description: "For an anchored post: check its proof against the root on --network's chain" })
     .setAction(() => import("./show.ts"))

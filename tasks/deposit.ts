@@ -11,8 +11,8 @@ import { pennyPostAbi, pennyTestTokenAbi } from "../lib/abi.ts";
 import { approve, resolveAsset } from "./assets.ts";
 import { openChain, runCommand } from "./context.ts";
 import { CliError, pennyPostErrorMessage, tokenErrorMessage } from "./errors.ts";
-import { ETH, explainContext, formatAmount, formatTime, gasLine, parseAmount, table } from "./format.ts";
-import { transact } from "./transact.ts";
+import { ETH, cliCommand, explainContext, formatAmount, formatTime, gasLine, parseAmount, table } from "./format.ts";
+import { requireEth, transact } from "./transact.ts";
 
 interface DepositArguments {
   amount: string | undefined;
@@ -30,7 +30,7 @@ export default async function depositAction(args: DepositArguments, hre: Hardhat
     const chain = await openChain(hre, session, args);
     const asset = await resolveAsset(chain, session, args.token, "--token");
     if (asset.address !== ETH) session.token = asset.address;
-    const ctx = explainContext(session.book, asset.address);
+    const ctx = explainContext(session.book, asset.address, session.place);
     const pennyPost = { address: chain.pennyPost, abi: pennyPostAbi } as const;
     const read = {
       deposit: () => chain.publicClient.readContract({ ...pennyPost, functionName: "depositOf", args: [chain.account, asset.address] }),
@@ -47,7 +47,10 @@ export default async function depositAction(args: DepositArguments, hre: Hardhat
     const rows: Array<[string, string]> = [];
     if (args.complete) {
       const [amount, unlockAt] = await read.pending();
-      if (unlockAt === 0n) throw new CliError(pennyPostErrorMessage("PennyPostNoPendingWithdrawal", [chain.account, asset.address], ctx) + "; start one with --withdraw");
+      if (unlockAt === 0n) {
+        const start = cliCommand(`deposit --withdraw${asset.address === ETH ? "" : ` --token ${args.token.trim()}`}`, session.place);
+        throw new CliError(`${pennyPostErrorMessage("PennyPostNoPendingWithdrawal", [chain.account, asset.address], ctx)}; start one with ${start}`);
+      }
       receipt = await call("completeDepositWithdrawal", [asset.address, chain.account]);
       const [paid] = parseEventLogs({ abi: pennyPostAbi, eventName: "DepositWithdrawn", logs: receipt.logs });
       rows.push(["withdrew", `${formatAmount(session.book, asset.address, paid.args.amount)} of ${formatAmount(session.book, asset.address, amount)} requested`], ["to", paid.args.to]);
@@ -57,13 +60,18 @@ export default async function depositAction(args: DepositArguments, hre: Hardhat
       if (available === 0n || amount > available) throw new CliError(pennyPostErrorMessage("PennyPostInsufficientDeposit", [chain.account, asset.address, available, amount], ctx));
       receipt = await call("requestDepositWithdrawal", [asset.address, amount]);
       const [requested] = parseEventLogs({ abi: pennyPostAbi, eventName: "DepositWithdrawalRequested", logs: receipt.logs });
+      const complete = cliCommand(`deposit --complete${asset.address === ETH ? "" : ` --token ${args.token.trim()}`}`, session.place);
       rows.push(
         ["requested", formatAmount(session.book, asset.address, requested.args.amount)],
-        ["unlocks at", `${formatTime(Number(requested.args.unlockAt))}: then run this command with --complete`],
+        ["unlocks at", `${formatTime(Number(requested.args.unlockAt))}: then run ${complete}`],
       );
+      // The requested amount stays in the deposit (relayers may still settle what was signed) until --complete.
+      const left = (await read.deposit()) - requested.args.amount;
+      rows.push(["deposit now", `${formatAmount(session.book, asset.address, left > 0n ? left : 0n)} after the withdrawal (${formatAmount(session.book, asset.address, requested.args.amount)} leaves at --complete)`]);
     } else {
       const amount = parseAmount(args.amount, asset.decimals, asset.symbol);
       if (asset.address === ETH) {
+        await requireEth(chain, amount, "the deposit");
         receipt = await call("deposit", [chain.account], amount);
       } else {
         const erc20 = { address: asset.address, abi: pennyTestTokenAbi } as const;
@@ -78,8 +86,8 @@ export default async function depositAction(args: DepositArguments, hre: Hardhat
       const [deposited] = parseEventLogs({ abi: pennyPostAbi, eventName: "Deposited", logs: receipt.logs });
       rows.push(["deposited", formatAmount(session.book, asset.address, deposited.args.amount)]);
     }
+    if (!args.withdraw) rows.push(["deposit now", formatAmount(session.book, asset.address, await read.deposit())]);
     rows.push(
-      ["deposit now", formatAmount(session.book, asset.address, await read.deposit())],
       ["tx", receipt.transactionHash],
       ["block", String(receipt.blockNumber)],
       ["gas used", gasLine(receipt.gasUsed)],

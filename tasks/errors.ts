@@ -11,6 +11,7 @@ import {
   ContractFunctionRevertedError,
   InsufficientFundsError,
   decodeErrorResult,
+  formatEther,
   type Address,
   type DecodeErrorResultReturnType,
   type Hex,
@@ -43,6 +44,10 @@ export interface ExplainContext {
   token?: Address;
   /** The account that signs, if the command got that far. */
   account?: Address;
+  /** A command to suggest, with the --network/--from of the command at hand: "`./pennypost feed`". */
+  command: (args: string) => string;
+  /** The command that deposits `units` of `asset`, ready to paste. */
+  depositCommand: (asset: Address, units: bigint) => string;
 }
 
 type PennyPostError = ContractErrorName<typeof pennyPostAbi>;
@@ -76,7 +81,7 @@ const pennyPostErrors: { [N in PennyPostError]: Explain<typeof pennyPostAbi, N> 
     `${ctx.asset(token)} is not accepted for tips by this PennyPost (its owner lists the accepted tokens); tip in ETH (leave out --token) or in an accepted token.`,
   PennyPostTokenTransferMismatch: ([token, expected, received], ctx) =>
     `${ctx.asset(token)} delivered ${received} units where ${expected} were sent: fee-on-transfer tokens are not accepted; tip in ETH or in another token.`,
-  PennyPostUnknownPost: ([postId]) => `there is no post #${postId}; find post ids with \`npx hardhat pennypost feed\`.`,
+  PennyPostUnknownPost: ([postId]) => `there is no post #${postId}; find post ids with \`./pennypost feed\`.`,
   PennyPostWrongFee: ([, required], ctx) => `the posting fee changed to ${ctx.amount(ETH, required)}; run again.`,
   PennyPostZeroAddress: () => "an address that must be set was the zero address.",
   PennyPostZeroTip: () => "a tip must be worth more than 0; give a larger --amount.",
@@ -84,7 +89,7 @@ const pennyPostErrors: { [N in PennyPostError]: Explain<typeof pennyPostAbi, N> 
   StringTooLong: ([text]) => `"${text}" is too long for an EIP-712 name.`,
   PennyPostZeroDeposit: () => "a deposit must be worth more than 0; give a larger --amount.",
   PennyPostInsufficientDeposit: ([account, asset, available, needed], ctx) =>
-    `${account} has ${ctx.amount(asset, available)} in deposit, ${ctx.amount(asset, needed)} is needed; deposit more with \`npx hardhat pennypost deposit --amount ...\`.`,
+    `${account} has ${ctx.amount(asset, available)} in deposit, ${ctx.amount(asset, needed)} is needed; deposit more with ${ctx.depositCommand(asset, needed > available ? needed - available : needed)}.`,
   PennyPostWithdrawalLocked: ([, , unlockAt]) =>
     `the withdrawal unlocks at ${timestamp(unlockAt)}; run this again after that (the delay lets relayers settle what you signed).`,
   PennyPostNoPendingWithdrawal: ([account, asset], ctx) => `${account} has no pending withdrawal of its ${ctx.asset(asset)} deposit`,
@@ -93,13 +98,14 @@ const pennyPostErrors: { [N in PennyPostError]: Explain<typeof pennyPostAbi, N> 
   PennyPostExpired: ([deadline]) => `the action's deadline (${timestamp(deadline)}) has passed; sign it again.`,
   PennyPostFeeAboveMax: ([fee, maxFee], ctx) => `the posting fee is ${ctx.amount(ETH, fee)}, above the ${ctx.amount(ETH, maxFee)} you signed for; sign again.`,
   PennyPostAuthorMismatch: ([postId, author]) => `post #${postId} is by ${author}, not by the author the tip names.`,
-  PennyPostSessionExpired: ([, key, expiry]) => `the session key ${key} expired at ${timestamp(expiry)}; authorize a new one with \`npx hardhat pennypost session\`.`,
-  PennyPostSessionCapExceeded: ([, key, spent, amount, cap]) =>
-    `the session key ${key} has spent ${spent} of its cap of ${cap}; ${amount} more would exceed it. Authorize it again with a larger --cap.`,
+  PennyPostSessionExpired: ([, key, expiry], ctx) =>
+    `the session key ${key} expired at ${timestamp(expiry)}; authorize it again with ${ctx.command(`session --key ${key} --cap 0.001`)} (choose your cap).`,
+  PennyPostSessionCapExceeded: ([, key, spent, amount, cap], ctx) =>
+    `the session key ${key} has spent ${ctx.amount(ctx.token ?? ETH, spent)} of its cap of ${ctx.amount(ctx.token ?? ETH, cap)}; ${ctx.amount(ctx.token ?? ETH, amount)} more would exceed it. Authorize it again with a larger cap: ${ctx.command(`session --key ${key} --cap ${formatEther(cap * 2n)}`)}.`,
   PennyPostBadSession: () => "a session key needs an expiry in the future and a cap below 2^96; check --hours and --cap.",
   PennyPostVoucherStale: ([tipper, , settled, got]) => `the voucher of ${tipper} adds nothing: ${got} is not above the ${settled} already settled.`,
   PennyPostVoucherMismatch: ([tipper]) => `the voucher of ${tipper} does not match its tips (hash chain or sum).`,
-  PennyPostFeeAlreadySettled: ([author, paid]) => `${author}'s anchored posting fees are already paid up to ${paid} wei.`,
+  PennyPostFeeAlreadySettled: ([author, paid], ctx) => `${author}'s anchored posting fees are already paid up to ${ctx.amount(ETH, paid)}.`,
   PennyPostNotSequencer: ([caller]) => `${caller} is not a sequencer; the owner appoints sequencers with setSequencer.`,
   PennyPostBadAnchorCount: ([count]) => `an anchored batch must hold 1 to 1,048,576 posts, not ${count}.`,
   PennyPostUnknownBatch: ([batchId]) => `there is no anchored batch #${batchId}.`,

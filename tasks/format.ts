@@ -29,8 +29,46 @@ export function assetName(book: AssetBook, asset: string): string {
   return info === undefined ? asset : info.symbol === "ETH" ? "ETH" : `${info.symbol} (${asset})`;
 }
 
-export function explainContext(book: AssetBook, token?: Address): ExplainContext {
-  return { amount: (asset, units) => formatAmount(book, asset, units), asset: (asset) => assetName(book, asset), token };
+/** Where a command ran: suggested commands repeat it, so that they work when pasted. */
+export interface CommandPlace {
+  network?: string;
+  from?: number;
+  deployment?: string;
+}
+
+/**
+ * A command line to suggest, as the README runs it (`./pennypost`, which works on any Node),
+ * with the --network, --from and --deployment of the command at hand: "`./pennypost deposit
+ * --amount 0.001 --network localhost --from 1`".
+ */
+export function cliCommand(args: string, place: CommandPlace = {}): string {
+  const where = [
+    place.network === undefined ? "" : ` --network ${place.network}`,
+    place.deployment === undefined ? "" : ` --deployment ${place.deployment}`,
+    place.from === undefined || place.from === 0 ? "" : ` --from ${place.from}`,
+  ].join("");
+  return `\`./pennypost ${args}${where}\``;
+}
+
+/** The option naming an asset in a suggested command: "" for ETH, "--token PPTEST" or the address. */
+function tokenOption(book: AssetBook, asset: string): string {
+  if (asset.toLowerCase() === ETH) return "";
+  const info = book.get(asset.toLowerCase());
+  return ` --token ${info?.symbol === "PPTEST" ? "PPTEST" : asset}`;
+}
+
+export function explainContext(book: AssetBook, token?: Address, place: CommandPlace = {}): ExplainContext {
+  return {
+    amount: (asset, units) => formatAmount(book, asset, units),
+    asset: (asset) => assetName(book, asset),
+    token,
+    command: (args) => cliCommand(args, place),
+    depositCommand: (asset, units) => {
+      const info = book.get(asset.toLowerCase());
+      const amount = info === undefined ? String(units) : formatUnits(units, info.decimals);
+      return cliCommand(`deposit --amount ${amount}${tokenOption(book, asset)}`, place);
+    },
+  };
 }
 
 /**
@@ -52,16 +90,18 @@ export function parseAmount(text: string | undefined, decimals: number, symbol: 
   return units;
 }
 
-/** A checksummed address, or a CliError naming the option. */
-export function parseAddress(text: string, option: string): Address {
-  if (!isAddress(text, { strict: false })) throw new CliError(`${option} must be a 0x-prefixed 20-byte address, not "${text}"`);
+/** A checksummed address, or a CliError naming the option (`accepts` says what else it takes). */
+export function parseAddress(text: string, option: string, accepts = "a 0x-prefixed 20-byte address"): Address {
+  if (!isAddress(text, { strict: false })) throw new CliError(`${option} must be ${accepts}, not "${text}"`);
   return getAddress(text);
 }
 
-/** A post id given on the command line: 1 or more. */
-export function requirePostId(id: bigint, option: string): bigint {
-  if (id <= 0n) throw new CliError(`give the post's id with ${option} <id> (ids start at 1; see \`npx hardhat pennypost feed\`)`);
-  return id;
+/** A post id given on the command line: a whole number, 1 or more. */
+export function requirePostId(text: string | undefined, option: string): bigint {
+  const see = `(ids start at 1; see them with ${cliCommand("feed")})`;
+  if (text === undefined) throw new CliError(`give the post's id with ${option} <id> ${see}`);
+  if (!/^\d+$/.test(text.trim()) || BigInt(text.trim()) === 0n) throw new CliError(`${option} must be a post id, a whole number from 1, not "${text}" ${see}`);
+  return BigInt(text.trim());
 }
 
 /** An address from the API (lower case) as the rest of the CLI prints it: checksummed. */

@@ -55,7 +55,7 @@ export async function publish(hre: HardhatRuntimeEnvironment, session: Session, 
 async function publishRelayed(chain: Chain, session: Session, api: Api, mode: RelayedPostMode, parentId: bigint, content: string, fee: bigint): Promise<void> {
   const relay = openRelay(chain, api);
   const state = await relay.state();
-  requireDeposit(state, fee, "a relayed post");
+  requireDeposit(state, fee, "a relayed post", session.place);
   let body: Record<string, unknown>;
   if (mode === "batched") {
     const message = { author: chain.account, parentId, content, maxFee: fee, nonce: BigInt(state.nextNonce), deadline: await relay.deadline() };

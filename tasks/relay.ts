@@ -4,11 +4,12 @@
  * to the API's `POST /v1/actions`, and follows it until it is on chain. It spends the account's
  * deposit (`pennypost deposit`).
  */
-import { getAddress, type Address, type Hex } from "viem";
+import { formatEther, getAddress, type Address, type Hex } from "viem";
 
 import { ETH, extendVoucher, pennyPostDomain, relayedTypes, type PennyPostDomain } from "../lib/relayed.ts";
 import type { Api, Chain } from "./context.ts";
 import { CliError } from "./errors.ts";
+import { cliCommand, type CommandPlace } from "./format.ts";
 
 export const RELAYED_POST_MODES = ["batched", "anchored-calldata", "anchored-hash"] as const;
 export type RelayedPostMode = (typeof RELAYED_POST_MODES)[number];
@@ -57,7 +58,7 @@ export function openRelay(chain: Chain, api: Api): Relay {
     try {
       response = await fetch(`${api.url}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
     } catch {
-      throw new CliError(`the PennyPost API does not answer at ${api.url}; start it with npm start, or give its address with --api <url>`);
+      throw new CliError(`the PennyPost API does not answer at ${api.url}; start it with \`./pennypost start\`, or give its address with --api <url>`);
     }
     return { status: response.status, body: await response.json().catch(() => undefined) };
   };
@@ -96,11 +97,21 @@ export function openRelay(chain: Chain, api: Api): Relay {
   };
 }
 
-/** Checks the account's deposit covers `amount` more (beyond what is pending) before signing anything. */
-export function requireDeposit(state: RelayState, amount: bigint, what: string): void {
+/**
+ * Checks the account's deposit covers `amount` more (beyond what is pending) before signing
+ * anything; the message names ETH amounts and the deposit command to paste (`place`: where the
+ * command at hand ran).
+ */
+export function requireDeposit(state: RelayState, amount: bigint, what: string, place: CommandPlace): void {
   const available = BigInt(state.depositEth) - BigInt(state.pendingSpendEth);
   if (available < amount) {
-    throw new CliError(`${what} is paid from your deposit, which has ${available} wei free, ${amount} needed; deposit first: npx hardhat pennypost deposit --amount 0.001`);
+    const free = available > 0n ? available : 0n;
+    // At least 0.001 ETH: enough for a hundred posts at the default fee, not one deposit per post.
+    const suggested = amount - free > 10n ** 15n ? amount - free : 10n ** 15n;
+    throw new CliError(
+      `${what} is paid from your deposit, which has ${formatEther(free)} ETH free, ${formatEther(amount)} ETH needed; ` +
+        `deposit first: ${cliCommand(`deposit --amount ${formatEther(suggested)}`, place)}`,
+    );
   }
 }
 

@@ -10,7 +10,7 @@ import { CliError } from "./errors.ts";
 import { ETH, checksummed, formatAmount, formatTime, formatTotals, requirePostId, table, type ApiPost, type ApiTip } from "./format.ts";
 
 interface ShowArguments {
-  post: bigint;
+  post: string | undefined;
   api: string;
   verify: boolean;
 }
@@ -43,7 +43,7 @@ export default async function showAction(args: ShowArguments, hre: HardhatRuntim
     const api = openApi(args.api);
     const [found, config] = await Promise.all([api.get<ApiPost>(`/v1/posts/${id}`), addApiAssets(api, session.book)]);
     if (found === undefined) {
-      throw new CliError(`the index at ${api.url} has no post #${id}: see the ids with \`npx hardhat pennypost feed\` (a post just sent shows up within a second)`);
+      throw new CliError(`the index at ${api.url} has no post #${id}: see the ids with \`./pennypost feed\` (a post just sent shows up within a second)`);
     }
     const post = found.data;
     const tips = (await api.get<ApiTip[]>(`/v1/posts/${id}/tips?limit=${Math.min(TIPS_SHOWN, config?.maxPageSize ?? TIPS_SHOWN)}`)) ?? { data: [], page: undefined };

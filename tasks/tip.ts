@@ -11,10 +11,10 @@ import { openApi, openChain, runCommand, type Api, type Chain, type Session } fr
 import { nextVoucher, openRelay, requireDeposit } from "./relay.ts";
 import { CliError, pennyPostErrorMessage, tokenErrorMessage } from "./errors.ts";
 import { ETH, explainContext, formatAmount, gasLine, parseAmount, requirePostId, table } from "./format.ts";
-import { transact } from "./transact.ts";
+import { requireEth, transact } from "./transact.ts";
 
 interface TipArguments {
-  post: bigint;
+  post: string | undefined;
   amount: string | undefined;
   token: string | undefined;
   from: number;
@@ -27,7 +27,7 @@ export default async function tipAction(args: TipArguments, hre: HardhatRuntimeE
   return runCommand(async (session) => {
     const postId = requirePostId(args.post, "--post");
     if (args.token === undefined) parseAmount(args.amount, 18, "ETH"); // bad input fails before connecting
-    if (args.token?.trim() === "") throw new CliError("--token must be a token address or PPTEST");
+    if (args.token?.trim() === "") throw new CliError("--token must be PPTEST (the local test token) or a token's 0x address; to tip in ETH, leave out --token");
     if (!["direct", "batched", "voucher"].includes(args.via)) {
       throw new CliError("--via must be direct (a transaction), batched or voucher (signed, through the relayer, paid from the deposit)");
     }
@@ -51,7 +51,8 @@ export default async function tipAction(args: TipArguments, hre: HardhatRuntimeE
   });
 }
 
-function tipEth(chain: Chain, postId: bigint, value: bigint): Promise<TransactionReceipt> {
+async function tipEth(chain: Chain, postId: bigint, value: bigint): Promise<TransactionReceipt> {
+  await requireEth(chain, value, "the tip");
   return transact(chain, (blockNumber) =>
     chain.publicClient.simulateContract({
       address: chain.pennyPost, abi: pennyPostAbi, functionName: "tip", args: [postId], value, account: chain.wallet.account, blockNumber,
@@ -64,7 +65,7 @@ async function tipToken(chain: Chain, session: Session, postId: bigint, tokenTex
   if (token.address === ETH) throw new CliError("to tip in ETH, leave out --token");
   session.token = token.address;
   const amount = parseAmount(amountText, token.decimals, token.symbol);
-  const ctx = explainContext(session.book, token.address);
+  const ctx = explainContext(session.book, token.address, session.place);
   const pennyPost = { address: chain.pennyPost, abi: pennyPostAbi } as const;
   const erc20 = { address: token.address, abi: pennyTestTokenAbi } as const;
   // Checked before approving, so that a tip that cannot succeed costs no approval transaction.
@@ -90,11 +91,11 @@ async function tipToken(chain: Chain, session: Session, postId: bigint, tokenTex
 /** Signs a tip (or the next cumulative voucher) and sends it through the relayer. */
 async function tipRelayed(chain: Chain, session: Session, api: Api, mode: "batched" | "voucher", postId: bigint, amount: bigint): Promise<void> {
   const post = (await api.get<{ author: Address }>(`/v1/posts/${postId}`))?.data;
-  if (post === undefined) throw new CliError(`the index at ${api.url} has no post #${postId}: see the ids with \`npx hardhat pennypost feed\``);
+  if (post === undefined) throw new CliError(`the index at ${api.url} has no post #${postId}: see the ids with \`./pennypost feed\``);
   const author = getAddress(post.author);
   const relay = openRelay(chain, api);
   const state = await relay.state();
-  requireDeposit(state, amount, "a relayed tip");
+  requireDeposit(state, amount, "a relayed tip", session.place);
   let body: Record<string, unknown>;
   if (mode === "batched") {
     const message = { tipper: chain.account, postId, author, asset: ETH, amount, nonce: BigInt(state.nextNonce), deadline: await relay.deadline() };

@@ -3,10 +3,23 @@
  * send it, wait for its receipt. If it still reverts on chain (the state changed in between, such
  * as the posting fee), the call is simulated again against the block it was mined in, to say why.
  */
-import { BaseError, ContractFunctionRevertedError, type Hash, type TransactionReceipt } from "viem";
+import { BaseError, ContractFunctionRevertedError, formatEther, type Hash, type TransactionReceipt } from "viem";
 
 import type { Chain } from "./context.ts";
 import { CliError, RevertedOnChain } from "./errors.ts";
+
+/**
+ * Checks, before anything is simulated, that the signing account holds `value` in ETH: a node's
+ * answer to a call worth more than the balance is not an error viem names.
+ */
+export async function requireEth(chain: Chain, value: bigint, what: string): Promise<void> {
+  const balance = await chain.publicClient.getBalance({ address: chain.account });
+  if (balance < value) {
+    throw new CliError(
+      `${chain.account} holds ${formatEther(balance)} ETH, ${what} needs ${formatEther(value)} ETH plus gas; give a smaller --amount, or send from another account with --from`,
+    );
+  }
+}
 
 type WriteRequest = Parameters<Chain["wallet"]["writeContract"]>[0];
 

@@ -23,7 +23,7 @@ export default async function withdrawAction(args: WithdrawArguments, hre: Hardh
     const pennyPost = { address: chain.pennyPost, abi: pennyPostAbi } as const;
     const owed = await chain.publicClient.readContract({ ...pennyPost, functionName: "owed", args: [chain.account, asset.address] });
     if (owed === 0n) {
-      throw new CliError(pennyPostErrorMessage("PennyPostNothingToWithdraw", [chain.account, asset.address], explainContext(session.book)));
+      throw new CliError(pennyPostErrorMessage("PennyPostNothingToWithdraw", [chain.account, asset.address], explainContext(session.book, undefined, session.place)));
     }
     const receipt = await transact(chain, (blockNumber) =>
       chain.publicClient.simulateContract({

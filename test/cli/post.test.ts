@@ -74,7 +74,7 @@ describe("pennypost post and reply (CLI)", function () {
       assertFails(noText, /give the text with --text/);
       assertFails(empty, /the text is empty/);
       assertFails(tooLong, /the text is 1026 bytes of UTF-8, at most 1024 are allowed; shorten it/);
-      assertFails(unknownParent, /there is no post #99; find post ids with `npx hardhat pennypost feed`/);
+      assertFails(unknownParent, /there is no post #99; find post ids with `\.\/pennypost feed`/);
       assertFails(noParent, /give the post's id with --parent <id>/);
       // Hardhat's own argument check: its error code and the option named.
       assert.equal(badParent.status, 1);

@@ -115,7 +115,7 @@ describe("pennypost feed and show (CLI, real API)", function () {
 
     it("says when there is no such post, exit code 1", async () => {
       const [missing, none] = await Promise.all([read(["show", "--post", "99"]), read(["show"])]);
-      assertFails(missing, new RegExp(`the index at ${api.url} has no post #99: see the ids with \`npx hardhat pennypost feed\``));
+      assertFails(missing, new RegExp(`the index at ${api.url} has no post #99: see the ids with \`./pennypost feed\``));
       assertFails(none, /give the post's id with --post <id>/);
     });
   });

@@ -101,7 +101,7 @@ describe("pennypost tip (CLI)", function () {
         /there is no post #7/,
         /there is no post #7/,
         new RegExp(`PPTEST \\(${otherToken}\\) is not accepted for tips by this PennyPost .*; tip in ETH`),
-        /--token must be a 0x-prefixed 20-byte address, not "0x1234"/,
+        /--token must be ETH, PPTEST \(the local test token\) or a token.s 0x address, not "0x1234"/,
         new RegExp(`${chain.pennyPost} does not answer decimals\\(\\) on network "custom": is it an ERC-20 token there\\?`),
         new RegExp(`${chain.address(5)} holds 10000 PPTEST, the tip needs 20000 PPTEST`),
         /to tip in ETH, leave out --token/,
