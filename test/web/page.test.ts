@@ -20,7 +20,7 @@ import { after, before, describe, it } from "mocha";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import {
   BaseError, ContractFunctionExecutionError, ContractFunctionRevertedError, encodeErrorResult, encodeFunctionData, HttpRequestError, InsufficientFundsError,
-  parseEther, UserRejectedRequestError, type Hex,
+  formatEther, parseEther, UserRejectedRequestError, type Hex,
 } from "viem";
 import { foundry } from "viem/chains";
 
@@ -74,6 +74,8 @@ describe("web page (Chromium, real server, anvil)", function () {
   /** /rpc calls the relay refused: the page should only ask for what it relays. */
   const refusedRpc: string[] = [];
   const pageErrors: string[] = [];
+  /** Every console error (a failed request, such as a 404, is logged as one). */
+  const consoleErrors: string[] = [];
   let myPostId = "";
 
   const account = (i: number) => anvil.accounts[i].address.toLowerCase();
@@ -134,6 +136,7 @@ describe("web page (Chromium, real server, anvil)", function () {
     page.on("pageerror", (error) => pageErrors.push(error.message));
     page.on("console", (message) => {
       if (message.type() === "error" && /Content Security Policy|Refused to/i.test(message.text())) pageErrors.push(message.text());
+      if (message.type() === "error") consoleErrors.push(`${message.text()} ${message.location().url}`);
     });
   });
 
@@ -283,6 +286,9 @@ describe("web page (Chromium, real server, anvil)", function () {
     const id = (await card.getAttribute("data-post-id")) ?? "";
     const post = ((await (await fetch(`${server.url}/v1/posts/${id}`)).json()) as { data: { mode: string; author: string } }).data;
     assert.deepEqual([post.mode, post.author], ["batched", me.toLowerCase()]);
+    // The card says how the post came: relayed here, direct for one sent in its own transaction.
+    assert.equal(await card.locator("[data-mode]").textContent(), "relayed · batched");
+    assert.equal(await page.locator("article.post").filter({ hasText: "Live from outside the page" }).locator("[data-mode]").textContent(), "direct");
 
     await card.getByRole("button", { name: `Tip post #${id}` }).click();
     await card.getByLabel("Amount in ETH").fill("0.0001");
@@ -300,11 +306,41 @@ describe("web page (Chromium, real server, anvil)", function () {
     assert.deepEqual([cap, spentOnChain], [parseEther("0.0005"), spent]);
     await eventually(async () => assert.equal(await panel.locator("[data-session-spent]").getAttribute("data-session-spent"), spent.toString()));
 
+    // A PPTEST tip on this relayed post, with a session live: told to tip in ETH with the key, not to start a session.
+    await card.getByRole("radio", { name: "PPTEST" }).check();
+    await card.getByLabel("Amount in PPTEST").fill("1");
+    await card.getByRole("button", { name: "Send tip" }).click();
+    await card.locator('[data-error="relayed_post"]').waitFor();
+    assert.match(await card.locator('[data-error="relayed_post"]').textContent() ?? "", /in ETH only: choose ETH and tip with your session key/);
+
     await panel.getByRole("button", { name: "End session" }).click();
     await panel.getByRole("button", { name: "Start session" }).waitFor();
     const [, , expiry] = await anvil.client.readContract({ address: pennyPost, abi: pennyPostAbi, functionName: "session", args: [me, keyAddress, ETH] });
     assert.equal(expiry, 0n, "revoked on chain");
     await eventually(async () => assert.equal(await viaSession.isHidden(), true));
+    // The tip error no longer holds once the session has ended.
+    await card.locator("[data-error]").waitFor({ state: "detached" });
+
+    // What is left of the deposit stays in view, and comes back in two steps: request, then complete after the delay.
+    const left = await anvil.client.readContract({ address: pennyPost, abi: pennyPostAbi, functionName: "depositOf", args: [me, ETH] });
+    assert.equal(left, parseEther("0.001") - spent);
+    const deposit = panel.locator("[data-deposit]");
+    await eventually(async () => assert.equal(await deposit.locator("[data-deposit-free]").getAttribute("data-deposit-free"), left.toString()));
+    // A new session counts it: it offers to deposit only what the default cap (0.001 ETH) lacks.
+    assert.equal(await panel.getByLabel("Deposit (ETH)").inputValue(), formatEther(parseEther("0.001") - left));
+    await deposit.getByRole("button", { name: "Request withdrawal" }).click();
+    await panel.locator('[data-outcome="ok"]').filter({ hasText: "Withdrawal requested" }).waitFor();
+    await eventually(async () => assert.equal(await deposit.locator("[data-deposit-pending]").getAttribute("data-deposit-pending"), left.toString()));
+    assert.match(await deposit.locator("[data-deposit-pending]").textContent() ?? "", /unlocks/);
+    assert.equal(await deposit.locator("[data-deposit-free]").getAttribute("data-deposit-free"), "0");
+    await deposit.getByRole("button", { name: "Complete withdrawal" }).click();
+    await panel.locator('[data-error="withdrawal_locked"]').waitFor();
+    await anvil.client.request({ method: "evm_increaseTime" as never, params: [3601] as never });
+    await anvil.client.request({ method: "evm_mine" as never, params: [] as never });
+    await panel.getByRole("button", { name: "Complete withdrawal" }).click();
+    await panel.locator('[data-outcome="ok"]').filter({ hasText: "Withdrawn" }).waitFor();
+    assert.equal(await anvil.client.readContract({ address: pennyPost, abi: pennyPostAbi, functionName: "depositOf", args: [me, ETH] }), 0n);
+    await deposit.waitFor({ state: "detached" });
   });
 
   it("fits a 375 px wide phone screen; nothing broke the CSP, went to another host or was refused by /rpc", async () => {
@@ -325,6 +361,8 @@ describe("web page (Chromium, real server, anvil)", function () {
     assert.deepEqual(outsideRequests, []);
     assert.deepEqual(refusedRpc, []);
     assert.deepEqual(pageErrors, []);
+    // New accounts (#1, #2 had never posted) cause no 404 from the page's own reads.
+    assert.deepEqual(consoleErrors, []);
   });
 
   it("says when the browser wallet refuses, and shows 'wrong network' with the expected chain id", async () => {
@@ -357,6 +395,9 @@ describe("web page (Chromium, real server, anvil)", function () {
     await wallet.getByRole("button", { name: "Connect browser wallet" }).click();
     await wallet.locator('[data-error="wrong_network"]').waitFor();
     assert.match(await wallet.locator('[data-error="wrong_network"]').textContent() ?? "", /chain 1, .*chain 31337/);
+    // The stand-in wallet cannot switch (4200): the error is shown and the button stays, to try again.
+    await wallet.getByRole("button", { name: "Switch wallet to chain 31337" }).click();
+    await wallet.locator('[data-error]:not([data-error="wrong_network"])').waitFor();
     await wallet.getByRole("button", { name: "Switch wallet to chain 31337" }).waitFor();
     await other.getByLabel("Your post").fill("from the wrong chain");
     await other.getByRole("button", { name: "Post", exact: true }).click();

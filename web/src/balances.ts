@@ -1,12 +1,13 @@
 /**
- * The connected account's money: what its wallet holds on chain (read through /rpc) and what
- * PennyPost owes it per asset (GET /v1/authors/:me), with a Withdraw button per asset. Refreshes
- * when a tip to or from the account is indexed, and after the page's own transactions.
+ * The connected account's money: what its wallet holds and what PennyPost owes it per tippable
+ * asset (`owed(account, asset)`), both read from the chain through /rpc, with a Withdraw button per
+ * asset. (Not GET /v1/authors/:me: it answers 404 for an account the index has not seen, which
+ * the browser logs as an error for every new account.) Refreshes when a tip to or from the
+ * account is indexed, and after the page's own transactions.
  */
 import type { Address } from "viem";
 
 import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/abi.ts";
-import { api } from "./api.ts";
 import type { Ctx } from "./context.ts";
 import { h, replace } from "./dom.ts";
 import { describeError } from "./errors.ts";
@@ -42,9 +43,13 @@ export function balancesPanel(ctx: Ctx, signal: AbortSignal): HTMLElement {
     body.setAttribute("aria-busy", "true");
     try {
       const held = ctx.tipAssets();
-      const [profile, balances] = await Promise.all([api.author(wallet.address), Promise.all(held.map((info) => walletBalance(ctx, wallet.address, info)))]);
+      const contract = { address: ctx.config.contracts.PennyPost, abi: pennyPostAbi } as const;
+      const [owedAmounts, balances] = await Promise.all([
+        Promise.all(held.map((info) => ctx.reader.readContract({ ...contract, functionName: "owed", args: [wallet.address, info.address as Address] }))),
+        Promise.all(held.map((info) => walletBalance(ctx, wallet.address, info))),
+      ]);
       if (mine !== generation) return;
-      const owed = profile?.data.owed ?? {};
+      const owed: Record<string, string> = Object.fromEntries(held.map((info, i) => [info.address, owedAmounts[i].toString()]));
       replace(body,
         h("h3", { class: "panel__subtitle" }, "In your wallet"),
         h("dl", { class: "amounts", "data-balances": "wallet" },

@@ -32,6 +32,19 @@ export function refreshTimes(): void {
   for (const time of document.querySelectorAll<HTMLTimeElement>("time[data-seconds]")) time.textContent = timeAgo(Number(time.dataset.seconds));
 }
 
+/** How a post reached the chain, as its card says it: its own transaction, or through the relayer. */
+const MODE_LABELS: Record<string, { text: string; title: string }> = {
+  direct: { text: "direct", title: "Sent in its own transaction by its author" },
+  batched: { text: "relayed · batched", title: "Signed by its author, carried by the relayer in a batch; its signature was checked on chain" },
+  "anchored-calldata": { text: "relayed · anchored", title: "Signed by its author, anchored by the sequencer under a Merkle root; the data is in the chain's calldata" },
+  "anchored-hash": { text: "relayed · anchored (hash)", title: "Signed by its author, anchored by the sequencer under a Merkle root; only the data's hash is on chain" },
+};
+
+export function modeTag(mode: string): HTMLElement {
+  const label = MODE_LABELS[mode] ?? { text: mode, title: mode };
+  return h("span", { class: `tag tag--mode tag--${mode === "direct" ? "direct" : "relayed"}`, "data-mode": mode, title: label.title }, label.text);
+}
+
 export function postCard(ctx: Ctx, view: PostView, signal: AbortSignal, options: { main?: boolean; fresh?: boolean } = {}): PostCard {
   const titleId = uid(`post-${view.id}`);
   const stats = h("span", { class: "post__stats" });
@@ -63,7 +76,7 @@ export function postCard(ctx: Ctx, view: PostView, signal: AbortSignal, options:
         authorLink(ctx, view.author),
         h("span", { class: "post__meta" },
           h("a", { href: `#/post/${view.id}`, id: titleId, "aria-label": `Post #${view.id} by ${shortAddress(view.author)}` }, `#${view.id}`),
-          " · ", postTime(view.timestamp))),
+          " · ", postTime(view.timestamp), " ", modeTag(view.mode))),
       view.parentId === "0" ? null : h("p", { class: "post__reply-to" }, "Reply to ", h("a", { href: `#/post/${view.parentId}` }, `#${view.parentId}`)),
       h("p", { class: "post__content" }, view.content),
       h("footer", { class: "post__footer" }, stats, tipButton),

@@ -30,6 +30,9 @@ export interface ActiveSession {
   deposit: bigint;
 }
 
+/** The cap the form offers, and what it offers to deposit (less whatever deposit is left). */
+const DEFAULT_CAP = 10n ** 15n; // 0.001 ETH
+
 const storageKey = (ctx: Ctx, account: Address) =>
   `pennypost.session.${ctx.config.chainId}.${ctx.config.contracts.PennyPost}.${account}`.toLowerCase();
 
@@ -119,21 +122,100 @@ export async function relayTip(ctx: Ctx, session: ActiveSession, progress: Progr
   });
 }
 
-/** The side panel: start a session (deposit + key), see its cap, spending and expiry, end it. */
+/** The account's ETH deposit: what is free to spend, and a withdrawal in progress. */
+interface DepositState {
+  /** The whole deposit (a requested withdrawal stays in it, spendable by relayers, until completed). */
+  total: bigint;
+  pending: bigint;
+  /** 0: no withdrawal requested. */
+  unlockAt: bigint;
+  now: bigint;
+}
+
+async function depositState(ctx: Ctx, account: Address): Promise<DepositState> {
+  const contract = { address: ctx.config.contracts.PennyPost, abi: pennyPostAbi } as const;
+  const [total, [pending, unlockAt], block] = await Promise.all([
+    ctx.reader.readContract({ ...contract, functionName: "depositOf", args: [account, ETH] }),
+    ctx.reader.readContract({ ...contract, functionName: "pendingWithdrawal", args: [account, ETH] }),
+    ctx.reader.getBlock(),
+  ]);
+  return { total, pending, unlockAt, now: block.timestamp };
+}
+
+/**
+ * The deposit, always shown while a wallet is connected, with or without a session: free to
+ * spend, requested for withdrawal (with its unlock time), withdrawable; and the two steps of
+ * getting it back, "Request withdrawal" (all of it) and "Complete withdrawal" (after the delay).
+ */
+function depositBlock(ctx: Ctx, account: Address, state: DepositState, progress: Progress, rerender: () => Promise<void>): HTMLElement | null {
+  if (state.total === 0n && state.unlockAt === 0n) return null;
+  const contract = { address: ctx.config.contracts.PennyPost, abi: pennyPostAbi } as const;
+  const pending = state.pending < state.total ? state.pending : state.total;
+  const unlocked = state.unlockAt !== 0n && state.unlockAt <= state.now;
+  const unlockTime = new Date(Number(state.unlockAt) * 1000).toLocaleString();
+  const rows = [
+    h("div", { class: "amounts__row" }, h("dt", {}, "Free to spend"), h("dd", { "data-deposit-free": (state.total - pending).toString() }, `${formatEther(state.total - pending)} ETH`)),
+  ];
+  if (state.unlockAt !== 0n) {
+    rows.push(h("div", { class: "amounts__row" }, h("dt", {}, unlocked ? "Withdrawable" : "Withdrawal pending"),
+      h("dd", { "data-deposit-pending": pending.toString(), "data-deposit-unlocked": String(unlocked) }, unlocked ? `${formatEther(pending)} ETH` : `${formatEther(pending)} ETH, unlocks ${unlockTime}`)));
+  }
+  const request = h("button", { type: "button", class: "button button--small" }, "Request withdrawal");
+  request.hidden = state.total === 0n || state.pending >= state.total;
+  request.addEventListener("click", () => void runAction(ctx, request, progress, async () => {
+    progress.begin(`Request the withdrawal of ${formatEther(state.total)} ETH`);
+    await sendContractTx(ctx, requireWallet(ctx), progress, { ...contract, functionName: "requestDepositWithdrawal", args: [ETH, state.total] });
+    progress.succeed("Withdrawal requested: it unlocks after the delay (relayers settle what you signed meanwhile); then complete it here.");
+    await rerender();
+  }));
+  const complete = h("button", { type: "button", class: "button button--small" }, "Complete withdrawal");
+  complete.hidden = state.unlockAt === 0n;
+  complete.addEventListener("click", () => void runAction(ctx, complete, progress, async () => {
+    const latest = await depositState(ctx, account);
+    if (latest.unlockAt > latest.now) {
+      throw new PageError("withdrawal_locked", `The withdrawal unlocks ${new Date(Number(latest.unlockAt) * 1000).toLocaleString()}: complete it after that.`);
+    }
+    progress.begin("Complete the withdrawal");
+    await sendContractTx(ctx, requireWallet(ctx), progress, { ...contract, functionName: "completeDepositWithdrawal", args: [ETH, account] });
+    progress.succeed("Withdrawn: the deposit is back in your wallet.");
+    await rerender();
+  }));
+  return h("div", { class: "session__deposit", "data-deposit": "" },
+    h("h3", { class: "panel__subtitle" }, "Your deposit"),
+    h("dl", { class: "amounts" }, rows),
+    h("div", { class: "compose__actions" }, request, complete));
+}
+
+/** The side panel: start a session (deposit + key), see its cap, spending and expiry, end it; the deposit and its withdrawal. */
 export function sessionPanel(ctx: Ctx, signal: AbortSignal): HTMLElement {
   const body = h("div", { class: "session__body" });
+  const deposit = h("div", { class: "session__deposit-slot" });
   const progress = new Progress("Session progress");
   const panel = h("section", { class: "panel session", "aria-labelledby": "session-title" },
-    h("h2", { id: "session-title", class: "panel__title" }, "Session key"), body, progress.element);
+    h("h2", { id: "session-title", class: "panel__title" }, "Session key"), body, deposit, progress.element);
+  let generation = 0;
+  const renderDeposit = async () => {
+    const account = ctx.wallet?.address;
+    const mine = ++generation;
+    if (account === undefined) return void replace(deposit);
+    const state = await depositState(ctx, account).catch(() => undefined);
+    if (mine !== generation) return;
+    replace(deposit, state === undefined ? null : depositBlock(ctx, account, state, progress, renderDeposit));
+  };
   const ids = { deposit: uid("session-deposit"), cap: uid("session-cap"), hours: uid("session-hours") };
 
+  // Renders overlap (a wallet event while an action re-renders): only the newest one writes.
+  let renders = 0;
   const render = async () => {
+    const mine = ++renders;
     if (ctx.wallet === null) {
       panel.hidden = true;
       return;
     }
     panel.hidden = false;
+    void renderDeposit();
     const session = await activeSession(ctx).catch(() => undefined);
+    if (mine !== renders) return;
     if (session !== undefined) {
       const end = h("button", { type: "button", class: "button" }, "End session");
       end.addEventListener("click", () => void runAction(ctx, end, progress, async () => {
@@ -156,7 +238,11 @@ export function sessionPanel(ctx: Ctx, signal: AbortSignal): HTMLElement {
         end);
       return;
     }
-    const deposit = h("input", { id: ids.deposit, name: "deposit", inputmode: "decimal", value: "0.001", class: "input" });
+    // A deposit left from an earlier session counts: a new session adds only what the default cap lacks.
+    const left = ctx.wallet === null ? undefined : await depositState(ctx, ctx.wallet.address).catch(() => undefined);
+    if (mine !== renders) return;
+    const free = left === undefined ? 0n : left.total - (left.pending < left.total ? left.pending : left.total);
+    const deposit = h("input", { id: ids.deposit, name: "deposit", inputmode: "decimal", value: free >= DEFAULT_CAP ? "0" : formatEther(DEFAULT_CAP - free), class: "input" });
     const cap = h("input", { id: ids.cap, name: "cap", inputmode: "decimal", value: "0.001", class: "input" });
     const hours = h("input", { id: ids.hours, name: "hours", inputmode: "numeric", value: "24", class: "input" });
     const start = h("button", { type: "submit", class: "button button--primary" }, "Start session");

@@ -45,7 +45,12 @@ export function tipForm(ctx: Ctx, post: Pick<PostRecord, "id" | "author"> & { mo
     sessionLabel.hidden = session === undefined;
     viaSession.checked = session !== undefined;
   }, () => undefined);
-  ctx.on((event) => (event.type === "wallet" || event.type === "session") && showSession(), signal);
+  // A session that starts or ends changes what the form can do: an earlier error no longer holds.
+  ctx.on((event) => {
+    if (event.type !== "wallet" && event.type !== "session") return;
+    if (button.getAttribute("aria-disabled") !== "true" && progress.element.querySelector("[data-error]") !== null) progress.reset();
+    showSession();
+  }, signal);
   showSession();
   const progress = new Progress(`Tip progress for post #${post.id}`);
   const radioName = uid("tip-asset");
@@ -116,8 +121,11 @@ export function tipForm(ctx: Ctx, post: Pick<PostRecord, "id" | "author"> & { mo
         progress.succeed(`Tipped ${shown} with your session key, from your deposit; the author is credited ${ctx.assets.format(ETH, amount - (amount * BigInt(ctx.config.tipFeeBps)) / 10_000n)}.`);
         return;
       }
-      // A relayed post keeps no author on chain for tip() to pay: it is tipped through the relayer.
+      // A relayed post keeps no author on chain for tip() to pay: it is tipped through the relayer, in ETH.
       if (post.mode !== undefined && post.mode !== "direct") {
+        if (await activeSession(ctx).catch(() => undefined)) {
+          throw new PageError("relayed_post", "This post was relayed, so it is tipped through the relayer, in ETH only: choose ETH and tip with your session key.");
+        }
         throw new PageError("no_session", "This post was relayed, so it is tipped through the relayer: start a session in the Session key panel and tip in ETH with it.");
       }
       if (info.address === ETH) {

@@ -103,17 +103,25 @@ export function walletPanel(ctx: Ctx, signal: AbortSignal): HTMLElement {
     if (wallet.kind === "injected") void checkNetwork(wallet);
   };
 
+  /** The problem, and a button that switches the wallet's network; offered again after a refusal. */
+  const offerSwitch = (wallet: Wallet, problem: UserMessage) => {
+    show(problem);
+    const fix = h("button", { type: "button", class: "button" }, `Switch wallet to chain ${ctx.config.chainId}`);
+    fix.addEventListener("click", () => {
+      if (fix.getAttribute("aria-disabled") === "true") return;
+      fix.setAttribute("aria-disabled", "true");
+      switchNetwork(wallet, ctx.chain).then(() => show(null), (error: unknown) => {
+        offerSwitch(wallet, describeError(error, { chainId: ctx.config.chainId }));
+        message.querySelector<HTMLButtonElement>("button")?.focus();
+      });
+    });
+    message.append(fix);
+  };
   const checkNetwork = async (wallet: Wallet) => {
     try {
       await assertNetwork(wallet, ctx.config.chainId);
     } catch (error) {
-      show(describeError(error));
-      const fix = h("button", { type: "button", class: "button" }, `Switch wallet to chain ${ctx.config.chainId}`);
-      fix.addEventListener("click", () => void attempt(fix, async () => {
-        await switchNetwork(wallet, ctx.chain);
-        show(null);
-      }));
-      message.append(fix);
+      offerSwitch(wallet, describeError(error));
     }
   };
 
