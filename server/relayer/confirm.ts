@@ -306,9 +306,12 @@ export class Watcher {
       ops.push(...fees.included(entries.flatMap((p) => (p.action.type === "post" && p.action.mode !== "batched" ? [{ action: p.action, signer: p.signer }] : []))));
     }
     m.outcomes = outcomes;
+    // Anchoring changes no account's state on chain (fees move only when settled): the authors'
+    // snapshots stay current. A batched post, a tip or a voucher moved its account's nonce or deposit.
+    const anchoring = s.kind === "anchored-hash" || s.kind === "anchored-calldata";
     for (const o of outcomes) {
       const p = pending.get(o.id)!;
-      view.drop(p.record.account);
+      if (!anchoring) view.drop(p.record.account);
       const elsewhere = o.status === "rejected" && o.reason === "PennyPostNonceMismatch" ? executedElsewhere(this.d.view, p) : undefined;
       if (elsewhere !== undefined) {
         ops.push(...this.d.includedElsewhere(p, elsewhere));
