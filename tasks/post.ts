@@ -65,6 +65,9 @@ async function publishRelayed(chain: Chain, session: Session, api: Api, mode: Re
     body = { type: "post", mode, message, signature: await relay.sign("AnchoredPost", message) };
   }
   const action = await relay.submit(body);
+  // Included is not yet served: wait (briefly) until the API has indexed it, so that the next
+  // command (show, feed) finds it.
+  if (action.postId !== undefined) await untilServed(api, action.postId);
   const rows: Array<[string, string]> = [["post", `#${action.postId}`]];
   if (parentId !== 0n) rows.push(["reply to", `#${parentId}`]);
   rows.push(
@@ -75,4 +78,13 @@ async function publishRelayed(chain: Chain, session: Session, api: Api, mode: Re
     ["block", String(action.blockNumber ?? "")],
   );
   console.log(table(rows));
+}
+
+/** Waits until GET /v1/posts/:id answers, up to 30 s (the post is on chain either way). */
+async function untilServed(api: Api, postId: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if ((await api.get(`/v1/posts/${postId}`)) !== undefined) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
