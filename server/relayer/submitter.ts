@@ -37,6 +37,8 @@ import { keys, put, type Op, type RelayerStore } from "./store.ts";
 export const TX_GAS_CAP = 1n << 24n;
 /** What a batch's items may add up to by gasAtRisk's estimate (an upper bound of calldata and checks): 80% of the cap. */
 const TX_GAS_BUDGET = (TX_GAS_CAP * 4n) / 5n;
+/** Fee items per settlement: ~50,000 gas each at most (an author's first settlement writes two fresh slots), under the cap. */
+const FEE_ITEMS_MAX = 256;
 
 /**
  * What the relayer pays for an item the chain skips (or, anchored, publishes unpaid): a batched item
@@ -229,10 +231,14 @@ export class Submitter {
     if (chosen.length === 0) return "idle";
     const kept = await this.recheck(chosen);
     if (kept.length === 0) return "empty";
-    const ordered = kind === "batched" ? batchedOrder(kept) : kept;
-    const { data, batchData } = encodeActions(kind, ordered.map((p) => p.action));
-    const extra: Op[] = batchData === undefined ? [] : [put(keys.data(batchData.hash), batchData.data)];
-    return this.send(kind, ordered, data, extra);
+    // A batch whose estimate fails or passes the cap goes out halved (a prefix keeps each account's order); the rest waits.
+    for (let ordered = kind === "batched" ? batchedOrder(kept) : kept; ; ordered = ordered.slice(0, Math.ceil(ordered.length / 2))) {
+      const { data, batchData } = encodeActions(kind, ordered.map((p) => p.action));
+      const extra: Op[] = batchData === undefined ? [] : [put(keys.data(batchData.hash), batchData.data)];
+      const sent = await this.send(kind, ordered, data, extra);
+      if (sent !== "smaller") return sent;
+      if (ordered.length === 1) return "empty";
+    }
   }
 
   /** The submitter's simulation: every item checked as the contract will, against the newest chain state. */
@@ -321,9 +327,13 @@ export class Submitter {
         return undefined;
       }
     }));
-    items.push(...checked.filter((f) => f !== undefined).slice(0, config.batchMaxActions));
+    items.push(...checked.filter((f) => f !== undefined).slice(0, Math.min(config.batchMaxActions, FEE_ITEMS_MAX)));
     if (items.length === 0) return "idle";
-    return this.send("fees", [], encodeFees(items), [], items.map((i) => i.author));
+    for (let some = items; ; some = some.slice(0, Math.ceil(some.length / 2))) {
+      const sent = await this.send("fees", [], encodeFees(some), [], some.map((i) => i.author));
+      if (sent !== "smaller") return sent;
+      if (some.length === 1) return "empty";
+    }
   }
 
   private feeDigest(f: FeeItem): Hex {
@@ -334,17 +344,21 @@ export class Submitter {
     return keccak256(concat(["0x1901", domainSeparator({ domain: this.d.domain }), struct]));
   }
 
-  /** Estimates, signs with the next nonce, writes ahead, broadcasts. */
-  private async send(kind: SubmissionKind, items: Pending[], data: Hex, extra: Op[], authors?: Address[]): Promise<"built" | "empty"> {
+  /**
+   * Estimates, signs with the next nonce, writes ahead, broadcasts. "smaller": the estimate failed or
+   * passed EIP-7825's cap (a node may refuse to estimate past it): nothing was sent, fewer items may go.
+   */
+  private async send(kind: SubmissionKind, items: Pending[], data: Hex, extra: Op[], authors?: Address[]): Promise<"built" | "smaller"> {
     const { client, config, store, pending, fees } = this.d;
     let gas: bigint;
     try {
       const estimate = await client.estimateGas({ account: this.d.account.address, to: config.address, data });
+      if (estimate > TX_GAS_CAP) return "smaller";
       gas = (estimate * 6n) / 5n > TX_GAS_CAP ? TX_GAS_CAP : (estimate * 6n) / 5n;
     } catch (error) {
       // The whole call would revert (paused, not a sequencer, over the gas cap): nothing is sent.
-      this.d.logger.warn({ err: error, kind, items: items.length }, "relayer batch would revert; not sent");
-      return "empty";
+      this.d.logger.warn({ err: error, kind, items: items.length || authors?.length }, "relayer batch would revert; not sent");
+      return "smaller";
     }
     const seq = ++store.submissionSeq;
     const submission: Submission = { seq, kind, actionIds: items.map((p) => p.record.id), nonce: this.nextNonce++, data, txs: [], sentAt: 0, ...(authors === undefined ? {} : { authors }) };

@@ -320,6 +320,36 @@ describe("relayer under attack (step by step, anvil)", function () {
     await relayer.step(); // post 2 included, post 3 in flight: post 1 has waited 1 s, so posts 1 and 2 are settled
     assert.equal(await read<bigint>("anchoredFeesPaid", [user.address]), 2n * fee);
   });
+
+  it("a batch whose gas would pass EIP-7825's cap goes out in parts: nothing reverts, every item is included", async () => {
+    await relayer.stop();
+    // One account's 1,000 tips may share a transaction here; their gas together is about twice the cap.
+    relayer = await openRelayer({ batchMaxActions: 2_000, accountGasAtRisk: 1_000_000_000, maxPending: 2_000, ratePerMinute: 1_000_000 });
+    const author = privateKeyToAccount(generatePrivateKey());
+    const tipper = privateKeyToAccount(generatePrivateKey());
+    await fund(author.address, 0n);
+    await fund(tipper.address, parseEther("0.01"));
+    const wallet = createWalletClient({ account: author, transport: http(chain.anvil.url) });
+    await client.waitForTransactionReceipt({ hash: await wallet.writeContract({ address: chain.pennyPost, abi: pennyPostAbi, functionName: "post", args: [0n, "tip me"], value: fee, chain: null } as never) });
+    const postId = await read<bigint>("postCount", []);
+    await relayer.step();
+    const ids: string[] = [];
+    for (let nonce = 0n; nonce < 1_000n; nonce++) {
+      const message = { tipper: tipper.address, postId, author: author.address, asset: ETH, amount: 1_000n, nonce, deadline: FAR };
+      ids.push((await relayer.accept(action({ type: "tip", mode: "batched", message, signature: (await signTip(tipper, domain, message)).signature }))).id);
+    }
+    for (let round = 0; round < 50 && (await status(ids.at(-1)!)).status !== "included"; round++) await relayer.step();
+    const records = await Promise.all(ids.map(status));
+    assert.deepEqual([...new Set(records.map((r) => r.status))], ["included"]);
+    const hashes = [...new Set(records.map((r) => r.txHash!))];
+    assert.ok(hashes.length >= 2, `split into ${hashes.length} transaction(s)`);
+    for (const hash of hashes) {
+      const receipt = await client.getTransactionReceipt({ hash });
+      assert.equal(receipt.status, "success");
+      assert.ok(receipt.gasUsed <= 1n << 24n);
+    }
+    assert.equal(await read<bigint>("nonces", [tipper.address]), 1_000n);
+  });
 });
 
 describe("relayer store: sequence numbers", () => {
