@@ -62,7 +62,8 @@ export const configSchema = z
     RELAYER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "RELAYER_PRIVATE_KEY must be a 0x-prefixed 32-byte hex private key").optional(),
     /** Default: DATA_DIR with "-relayer" appended (its own LevelDB, never wiped by a re-index). */
     RELAYER_DATA_DIR: z.string().min(1).optional(),
-    BATCH_MAX_ACTIONS: int("BATCH_MAX_ACTIONS", 1, 2_000, 128),
+    /** Most batched items (or vouchers) per transaction; the gas of their items (gasAtRisk) and EIP-7825's cap bound it further. */
+    BATCH_MAX_ACTIONS: int("BATCH_MAX_ACTIONS", 1, 2_000, 1_000),
     /** Anchored posts per anchoring transaction (its gas barely grows with the count in hash mode). */
     ANCHOR_MAX_POSTS: int("ANCHOR_MAX_POSTS", 1, 65_536, 2_048),
     BATCH_INTERVAL_MS: int("BATCH_INTERVAL_MS", 10, 60_000, 200),

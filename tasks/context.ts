@@ -47,7 +47,7 @@ export async function runCommand(body: (session: Session) => Promise<void>): Pro
   } catch (error) {
     const explained = explainError(error, { ...explainContext(session.book, session.token, session.place), account: session.account });
     if (explained === undefined && process.argv.includes("--show-stack-traces")) throw error;
-    const message = explained ?? unexpected(error);
+    const message = explained ?? (isHardhatError(error) ? firstLine(error.message) : unexpected(error));
     console.error(`${styleText(["red", "bold"], "Error:", { stream: process.stderr })} ${message}`);
     return errorResult(message);
   } finally {
@@ -55,11 +55,21 @@ export async function runCommand(body: (session: Session) => Promise<void>): Pro
   }
 }
 
+const firstLine = (text: string) => text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "unknown error";
+
+/**
+ * Hardhat's own errors (HHE7, a missing configuration variable; HHE for bad arguments) are written
+ * for users: their first line is shown as it is. Recognised as Hardhat's HardhatError.isHardhatError
+ * does (hardhat-errors is not a dependency of this project).
+ */
+function isHardhatError(error: unknown): error is Error {
+  return error instanceof Error && (error as { _isHardhatError?: unknown })._isHardhatError === true;
+}
+
 /** One line for an error no message of this CLI covers: viem's short message, or the first line. */
 function unexpected(error: unknown): string {
   const summary = error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
-  const line = summary.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "unknown error";
-  return `${line.replace(/[.:]$/, "")} (an error this command does not explain; run it again with --show-stack-traces for the details)`;
+  return `${firstLine(summary).replace(/[.:]$/, "")} (an error this command does not explain; run it again with --show-stack-traces for the details)`;
 }
 
 export interface ChainOptions {

@@ -136,6 +136,8 @@ export interface ApiPost {
   txHash: string;
   timestamp: number;
   stats: { replies: number; tips: number; totals: Record<string, string> };
+  /** Anchored posts: what the author signed, its sequence number and its cumulative anchored fees. */
+  signed?: { seq: string; cumulativeFee: string };
 }
 
 /** A tip as the API serves it (server/domain.ts TipRecord). */

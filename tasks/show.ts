@@ -56,7 +56,11 @@ export default async function showAction(args: ShowArguments, hre: HardhatRuntim
     rows.push(
       ["replies", String(post.stats.replies)],
       ["tips", `${post.stats.tips}${post.stats.tips === 0 ? "" : ` (${formatTotals(session.book, post.stats.totals)})`}`],
-      ["fee paid", formatAmount(session.book, ETH, post.fee)],
+      // An anchored post's fee is not in its transaction: the author signs its cumulative anchored
+      // fees, and the relayer settles them from the deposit later.
+      post.signed === undefined
+        ? ["fee paid", formatAmount(session.book, ETH, post.fee)]
+        : ["fee", `${formatAmount(session.book, ETH, post.signed.cumulativeFee)} signed as the author's anchored fees through this post (seq ${post.signed.seq}), taken from the deposit when the relayer settles`],
       // Direct and batched posts: the Posted log in their transaction is the proof.
       ["mode", `${post.mode} (block ${post.block}, tx ${post.txHash})`],
     );

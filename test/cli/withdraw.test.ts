@@ -72,7 +72,7 @@ describe("pennypost withdraw (CLI)", function () {
       pennypost(chain, ["withdraw", "--asset", "DAI"], { as: AUTHOR }),
       pennypost(chain, ["withdraw", "--asset", ""], { as: AUTHOR }),
     ]);
-    assertFails(bad, /--asset must be a 0x-prefixed 20-byte address, not "DAI"/);
+    assertFails(bad, /--asset must be ETH, PPTEST \(the local test token\) or a token's 0x address, not "DAI"/);
     assertFails(empty, /--asset must be ETH, PPTEST or a token address/);
   });
 
