@@ -50,7 +50,7 @@ describe("pennypost: network, deployment file and account (CLI)", function () {
     assertFails(invalid, /Deployment file .*\.json is invalid: .*contracts\.PennyPost/);
     assertFails(notJson, /\.json: .*JSON/);
     assertFails(otherChain, /is for chain 1, but network "custom" is chain 31337; choose the matching --network or deploy/);
-    assertFails(noCode, /no contract at 0x000000000000000000000000000000000000dEaD on network "custom" \(a local node starts empty each time, .*\); deploy again: npm run deploy -- --network custom/);
+    assertFails(noCode, /no contract at 0x000000000000000000000000000000000000dEaD on network "custom" \(a local node starts empty each time, .*\); deploy again: `\.\/pennypost deploy --network custom`$/);
     assertFails(nodeDown, new RegExp(`no JSON-RPC node answers at ${deadNode} \\(network "custom"\\); start it or fix the network's URL`));
   });
 
@@ -58,6 +58,6 @@ describe("pennypost: network, deployment file and account (CLI)", function () {
     const result = await pennypost(undefined, ["post", "--text", "x", "--network", "custom", "--deployment", chain.deploymentFile], {
       env: { PENNYPOST_RPC_URL: undefined, PENNYPOST_DEPLOYER_KEY: undefined },
     });
-    assertFails(result, /^Error: HHE7: Configuration Variable "PENNYPOST_RPC_URL" not found$/);
+    assertFails(result, /^Error: HHE7: Configuration Variable "PENNYPOST_RPC_URL" not found\.$/);
   });
 });

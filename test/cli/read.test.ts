@@ -87,7 +87,7 @@ describe("pennypost feed and show (CLI, real API)", function () {
       assertFails(tooMany, /--limit is at most 100 \(the API's page size, MAX_PAGE_SIZE\), not 1000/);
       assertFails(author, /--author must be a 0x-prefixed 20-byte address, not "alice"/);
       assertFails(notUrl, /--api must be the API's URL, such as http:\/\/127\.0\.0\.1:8080, not "localhost 8080"/);
-      assertFails(apiDown, new RegExp(`the PennyPost API does not answer at ${down}; start it with npm start, or give its address with --api <url>`));
+      assertFails(apiDown, new RegExp(`the PennyPost API does not answer at ${down}; start it with \`\\./pennypost start\`, or give its address with --api <url>`));
     });
   });
 
