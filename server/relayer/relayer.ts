@@ -213,10 +213,11 @@ export class Relayer implements AnchorDataSource {
   }
 
   /** Anchored posts' signers, by signature (with the digest they sign): the indexer reuses them (AnchorDataSource). */
-  private readonly signers = new Map<string, { digest: string; signer: string | null }>();
+  private readonly signers = new Map<string, { digest: Uint8Array; signer: string | null }>();
 
   private remember(digest: Uint8Array, signature: Hex, signer: Address | null): void {
-    this.signers.set(signature.toLowerCase(), { digest: Buffer.from(digest).toString("hex"), signer: signer?.toLowerCase() ?? null });
+    // The schema lower-cased the signature; the digest is kept as the bytes it was computed as.
+    this.signers.set(signature, { digest, signer: signer?.toLowerCase() ?? null });
     if (this.signers.size > KNOWN_SIGNERS) this.signers.delete(this.signers.keys().next().value!);
   }
 
@@ -225,7 +226,7 @@ export class Relayer implements AnchorDataSource {
     return items.map(({ digest, signature }) => {
       const key = `0x${Buffer.from(signature).toString("hex")}`;
       const known = this.signers.get(key);
-      if (known === undefined || known.digest !== Buffer.from(digest).toString("hex")) return undefined;
+      if (known === undefined || !Buffer.from(known.digest.buffer, known.digest.byteOffset, known.digest.byteLength).equals(digest)) return undefined;
       this.signers.delete(key);
       return known.signer;
     });

@@ -20,8 +20,18 @@ const bigints = (_key: string, v: unknown) => (typeof v === "bigint" ? v.toStrin
 
 export type Op = { type: "put"; key: string; value: string } | { type: "del"; key: string };
 
+/** `v` as JSON, bigints as decimal strings (the replacer, ~2x slower, only for a value that holds one). */
+function json(v: unknown): string {
+  try {
+    return JSON.stringify(v);
+  } catch (error) {
+    if (error instanceof TypeError) return JSON.stringify(v, bigints);
+    throw error;
+  }
+}
+
 /** A put of `v` as JSON, bigints as decimal strings. */
-export const put = (k: string, v: unknown): Op => ({ type: "put", key: k, value: typeof v === "string" ? v : JSON.stringify(v, bigints) });
+export const put = (k: string, v: unknown): Op => ({ type: "put", key: k, value: typeof v === "string" ? v : json(v) });
 export const del = (k: string): Op => ({ type: "del", key: k });
 
 const pad = (n: number) => n.toString().padStart(16, "0");
