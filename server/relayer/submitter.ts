@@ -121,6 +121,15 @@ export class Submitter {
   /** When each submission in flight was last handed to the node. */
   private readonly broadcastAt = new Map<number, number>();
   private turn = 0;
+  /**
+   * Per kind, the gas one item took in the newest estimate (or, after an estimate over the cap, at
+   * least cap / items): the next batch of that kind holds no more items than fit the budget by it.
+   * gasAtRisk bounds what a skipped item costs; an executed one costs more (an account's first
+   * batched post writes its nonce slot: ~45,000 gas against ~22,500), and every batch sized by
+   * gasAtRisk alone went over the cap, failed its estimate and went out halved (66 failed estimates,
+   * each executing to the cap on the node, in a 90-s batched bench run).
+   */
+  private readonly itemGas = new Map<SubmissionKind, bigint>();
 
   private readonly d: SubmitterDeps;
   constructor(d: SubmitterDeps) {
@@ -194,7 +203,11 @@ export class Submitter {
   private async buildActions(kind: Mode): Promise<"built" | "empty" | "idle"> {
     const { pending, config } = this.d;
     const chosen: Pending[] = [];
-    const max = kind === "anchored-hash" || kind === "anchored-calldata" ? config.anchorMaxPosts : config.batchMaxActions;
+    const learned = this.itemGas.get(kind);
+    const max = Math.min(
+      kind === "anchored-hash" || kind === "anchored-calldata" ? config.anchorMaxPosts : config.batchMaxActions,
+      learned === undefined ? Infinity : Math.max(1, Number(TX_GAS_BUDGET / learned)),
+    );
     const perAccount = new Map<string, { n: number; gas: bigint; sawTip: boolean; closed: boolean }>();
     // Calldata-carrying transactions stay well under EIP-7825's cap (their gas grows with the content).
     let txGas = 0n;
@@ -327,7 +340,9 @@ export class Submitter {
         return undefined;
       }
     }));
-    items.push(...checked.filter((f) => f !== undefined).slice(0, Math.min(config.batchMaxActions, FEE_ITEMS_MAX)));
+    const learned = this.itemGas.get("fees");
+    const most = Math.min(config.batchMaxActions, FEE_ITEMS_MAX, learned === undefined ? Infinity : Math.max(1, Number(TX_GAS_BUDGET / learned)));
+    items.push(...checked.filter((f) => f !== undefined).slice(0, most));
     if (items.length === 0) return "idle";
     for (let some = items; ; some = some.slice(0, Math.ceil(some.length / 2))) {
       const sent = await this.send("fees", [], encodeFees(some), [], some.map((i) => i.author));
@@ -353,11 +368,16 @@ export class Submitter {
     let gas: bigint;
     try {
       const estimate = await client.estimateGas({ account: this.d.account.address, to: config.address, data });
-      if (estimate > TX_GAS_CAP) return "smaller";
+      this.learn(kind, estimate, items.length || authors?.length || 0);
+      if (estimate > TX_GAS_CAP) {
+        this.d.logger.debug({ kind, items: items.length || authors?.length, estimate }, "relayer batch over the gas cap; not sent");
+        return "smaller";
+      }
       gas = (estimate * 6n) / 5n > TX_GAS_CAP ? TX_GAS_CAP : (estimate * 6n) / 5n;
     } catch (error) {
       // The whole call would revert (paused, not a sequencer, over the gas cap): nothing is sent.
       this.d.logger.warn({ err: error, kind, items: items.length || authors?.length }, "relayer batch would revert; not sent");
+      this.learn(kind, TX_GAS_CAP, items.length || authors?.length || 0);
       return "smaller";
     }
     const seq = ++store.submissionSeq;
@@ -377,6 +397,15 @@ export class Submitter {
     await this.broadcast(submission);
     this.d.logger.debug({ kind, actions: items.length, nonce: submission.nonce, tx: submission.txs[0]!.hash }, "relayer submission sent");
     return "built";
+  }
+
+  /** `n` items took `gas` (a failed estimate: at least the cap): the per-item gas the next batch of `kind` is sized by. */
+  private learn(kind: SubmissionKind, gas: bigint, n: number): void {
+    if (n === 0 || kind === "anchored-hash") return;
+    const perItem = gas / BigInt(n) + 1n;
+    const before = this.itemGas.get(kind);
+    // Only a batch that did not fit may raise it past what fit before; a fitting one sets it.
+    this.itemGas.set(kind, gas >= TX_GAS_CAP && before !== undefined && before > perItem ? before : perItem);
   }
 
   private async sign(s: Submission, gas: bigint, bump = false): Promise<void> {

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 
 import { after, before, describe, it } from "mocha";
+import { pino, type Logger } from "pino";
 import { createPublicClient, createWalletClient, hexToBytes, http, parseEther, type Address, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
@@ -59,14 +60,14 @@ describe("relayer under attack (step by step, anvil)", function () {
   const relayerTxs = () => client.getTransactionCount({ address: relayerAddress });
   const status = async (id: string) => (await relayer.record(id))!;
 
-  const openRelayer = async (extra: Partial<ConstructorParameters<typeof Relayer>[0]> = {}) => {
+  const openRelayer = async (extra: Partial<ConstructorParameters<typeof Relayer>[0]> = {}, logger: Logger = silentLogger) => {
     const r = new Relayer(
       {
         address: chain.pennyPost, chainId: await client.getChainId(), privateKey: chain.key(9), dataDir: await tempDir("relayer-attacks"),
         batchMaxActions: 64, batchIntervalMs: 50, bumpAfterMs: 60_000, ratePerMinute: 600, maxPending: 256, ...extra,
       },
       client,
-      silentLogger,
+      logger,
     );
     await r.open();
     return r;
@@ -321,10 +322,13 @@ describe("relayer under attack (step by step, anvil)", function () {
     assert.equal(await read<bigint>("anchoredFeesPaid", [user.address]), 2n * fee);
   });
 
-  it("a batch whose gas would pass EIP-7825's cap goes out in parts: nothing reverts, every item is included", async () => {
+  it("a batch whose gas would pass EIP-7825's cap goes out in parts: nothing reverts, every item is included, and later batches are sized by the gas learned", async () => {
     await relayer.stop();
-    // One account's 1,000 tips may share a transaction here; their gas together is about twice the cap.
-    relayer = await openRelayer({ batchMaxActions: 2_000, accountGasAtRisk: 1_000_000_000, maxPending: 2_000, ratePerMinute: 1_000_000 });
+    // What the submitter says, in order: estimates that failed, and transactions sent.
+    const said: string[] = [];
+    const logger = pino({ level: "debug" }, { write: (line: string) => said.push((JSON.parse(line) as { msg: string }).msg) });
+    // One account's 1,600 tips may share a transaction here; their gas together is about three times the cap.
+    relayer = await openRelayer({ batchMaxActions: 2_000, accountGasAtRisk: 1_000_000_000, maxPending: 2_000, ratePerMinute: 1_000_000 }, logger);
     const author = privateKeyToAccount(generatePrivateKey());
     const tipper = privateKeyToAccount(generatePrivateKey());
     await fund(author.address, 0n);
@@ -334,7 +338,7 @@ describe("relayer under attack (step by step, anvil)", function () {
     const postId = await read<bigint>("postCount", []);
     await relayer.step();
     const ids: string[] = [];
-    for (let nonce = 0n; nonce < 1_000n; nonce++) {
+    for (let nonce = 0n; nonce < 1_600n; nonce++) {
       const message = { tipper: tipper.address, postId, author: author.address, asset: ETH, amount: 1_000n, nonce, deadline: FAR };
       ids.push((await relayer.accept(action({ type: "tip", mode: "batched", message, signature: (await signTip(tipper, domain, message)).signature }))).id);
     }
@@ -348,7 +352,12 @@ describe("relayer under attack (step by step, anvil)", function () {
       assert.equal(receipt.status, "success");
       assert.ok(receipt.gasUsed <= 1n << 24n);
     }
-    assert.equal(await read<bigint>("nonces", [tipper.address]), 1_000n);
+    assert.equal(await read<bigint>("nonces", [tipper.address]), 1_600n);
+    // Only the first batch, sized by gasAtRisk's bound, went over the cap; every later one fit at once.
+    const sent = said.map((msg, i) => (msg === "relayer submission sent" ? i : -1)).filter((i) => i >= 0);
+    const failed = said.map((msg, i) => (msg === "relayer batch would revert; not sent" || msg === "relayer batch over the gas cap; not sent" ? i : -1)).filter((i) => i >= 0);
+    assert.ok(sent.length >= 2 && failed.length >= 1, `sent ${sent.length}, failed ${failed.length}`);
+    assert.deepEqual(failed.filter((i) => i > sent[0]!), [], `estimates failed after the first transaction: ${failed.length} in all`);
   });
 });
 
