@@ -18,3 +18,16 @@ export class ActionRejected extends Error {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+/**
+ * An error as logged: its type, first line and viem's `details`, without the rest of its message.
+ * viem's messages quote the JSON-RPC request body: a batch's calldata (up to megabytes) per line.
+ */
+export function briefError(error: unknown): { type: string; message: string; details?: string } {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error).slice(0, 500) };
+  const e = error as Error & { shortMessage?: string; details?: string };
+  return {
+    type: e.name, message: (e.shortMessage ?? e.message).split("\n")[0]!.slice(0, 500),
+    ...(typeof e.details === "string" ? { details: e.details.slice(0, 500) } : {}),
+  };
+}

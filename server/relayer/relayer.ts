@@ -23,7 +23,7 @@ import { sharedRecoverPool, type RecoverPool } from "../../lib/recover-pool.ts";
 import { ChainView } from "./chain-view.ts";
 import { checkAction } from "./checks.ts";
 import { Watcher } from "./confirm.ts";
-import { ActionRejected } from "./errors.ts";
+import { ActionRejected, briefError } from "./errors.ts";
 import { AnchoredFees } from "./fees.ts";
 import { PendingActions, type ActionRecord, type Pending } from "./pending.ts";
 import { Reputation } from "./reputation.ts";
@@ -177,7 +177,7 @@ export class Relayer implements AnchorDataSource {
           try {
             await step();
           } catch (error) {
-            this.logger.warn({ err: error, loop: name }, "relayer step failed; retrying");
+            this.logger.warn({ err: briefError(error), loop: name }, "relayer step failed; retrying");
           }
           if (this.stopping) break;
           await new Promise<void>((resolve) => {

@@ -28,7 +28,7 @@ import type { ChainView } from "./chain-view.ts";
 import { checkAction, checkSigner } from "./checks.ts";
 import { batchedOrder, encodeActions, encodeFees, type FeeItem } from "./encode.ts";
 import { executedElsewhere } from "./confirm.ts";
-import { ActionRejected } from "./errors.ts";
+import { ActionRejected, briefError } from "./errors.ts";
 import { AnchoredFees } from "./fees.ts";
 import type { Pending, PendingActions } from "./pending.ts";
 import { keys, put, type Op, type RelayerStore } from "./store.ts";
@@ -376,7 +376,7 @@ export class Submitter {
       gas = (estimate * 6n) / 5n > TX_GAS_CAP ? TX_GAS_CAP : (estimate * 6n) / 5n;
     } catch (error) {
       // The whole call would revert (paused, not a sequencer, over the gas cap): nothing is sent.
-      this.d.logger.warn({ err: error, kind, items: items.length || authors?.length }, "relayer batch would revert; not sent");
+      this.d.logger.warn({ err: briefError(error), kind, items: items.length || authors?.length }, "relayer batch would revert; not sent");
       this.learn(kind, TX_GAS_CAP, items.length || authors?.length || 0);
       return "smaller";
     }
@@ -431,7 +431,7 @@ export class Submitter {
     this.broadcastAt.set(s.seq, Date.now());
     await this.d.client.sendRawTransaction({ serializedTransaction: s.txs.at(-1)!.raw }).catch((error: unknown) => {
       // "already known", or "nonce too low" once mined: confirm.ts's receipts decide.
-      this.d.logger.debug({ err: error, tx: s.txs.at(-1)!.hash }, "broadcast refused");
+      this.d.logger.debug({ err: briefError(error), tx: s.txs.at(-1)!.hash }, "broadcast refused");
     });
   }
 

@@ -359,6 +359,32 @@ describe("relayer under attack (step by step, anvil)", function () {
     assert.ok(sent.length >= 2 && failed.length >= 1, `sent ${sent.length}, failed ${failed.length}`);
     assert.deepEqual(failed.filter((i) => i > sent[0]!), [], `estimates failed after the first transaction: ${failed.length} in all`);
   });
+
+  it("a batch the chain would revert as a whole (paused) is not sent, stays queued, and is logged in short lines without its calldata", async () => {
+    await relayer.stop();
+    const lines: string[] = [];
+    relayer = await openRelayer({}, pino({ level: "debug" }, { write: (line: string) => lines.push(line) }));
+    const user = privateKeyToAccount(generatePrivateKey());
+    await fund(user.address, 20n * fee);
+    await relayer.step();
+    const ids: string[] = [];
+    for (let nonce = 0n; nonce < 20n; nonce++) ids.push((await relayer.accept(await batchedPost(user, user.address, nonce))).id);
+    await writeAs(chain, 0, { address: chain.pennyPost, abi: pennyPostAbi, functionName: "pause", args: [] });
+    const sent = await relayerTxs();
+    try {
+      await relayer.step();
+      const refused = lines.filter((line) => line.includes("relayer batch would revert; not sent"));
+      assert.ok(refused.length >= 1, "the estimate failed");
+      // viem's message quotes the request: the whole batch's calldata (~20 kB here; megabytes for a full batch).
+      assert.ok(Math.max(...lines.map((line) => line.length)) < 2_000, `a log line of ${Math.max(...lines.map((line) => line.length))} characters`);
+      assert.equal(await relayerTxs(), sent, "nothing sent");
+      assert.deepEqual([...new Set((await Promise.all(ids.map(status))).map((r) => r.status))], ["queued"]);
+    } finally {
+      await writeAs(chain, 0, { address: chain.pennyPost, abi: pennyPostAbi, functionName: "unpause", args: [] });
+    }
+    for (let round = 0; round < 20 && (await status(ids.at(-1)!)).status !== "included"; round++) await relayer.step();
+    assert.deepEqual([...new Set((await Promise.all(ids.map(status))).map((r) => r.status))], ["included"]);
+  });
 });
 
 describe("relayer store: sequence numbers", () => {
