@@ -160,7 +160,7 @@ async function openRelayer(config: Config, logger: Logger, chainId: number, addr
   const relayer = new Relayer(
     {
       address, chainId, privateKey, dataDir: config.RELAYER_DATA_DIR ?? `${config.DATA_DIR}-relayer`, batchMaxActions: config.BATCH_MAX_ACTIONS, anchorMaxPosts: config.ANCHOR_MAX_POSTS, batchIntervalMs: config.BATCH_INTERVAL_MS,
-      bumpAfterMs: config.RELAYER_BUMP_AFTER_MS, ratePerMinute: config.RELAYER_RATE_PER_MINUTE, maxPending: config.RELAYER_MAX_PENDING,
+      bumpAfterMs: config.RELAYER_BUMP_AFTER_MS, ratePerMinute: config.RELAYER_RATE_PER_MINUTE, maxPending: config.RELAYER_MAX_PENDING, maxQueued: config.RELAYER_MAX_QUEUED,
       maxInFlight: config.RELAYER_MAX_IN_FLIGHT, accountGasAtRisk: config.RELAYER_ACCOUNT_GAS_AT_RISK, minDeadlineSeconds: config.RELAYER_MIN_DEADLINE_SECONDS,
       confirmations: config.RELAYER_CONFIRMATIONS, pollMs: config.RELAYER_POLL_MS, watchDepth: config.REORG_WINDOW, throttleSeconds: config.RELAYER_THROTTLE_SECONDS,
       feeSettleSeconds: config.RELAYER_FEE_SETTLE_SECONDS,

@@ -36,6 +36,7 @@ export const PROBLEMS = {
   chain_unavailable: { status: 503, title: "Chain unavailable" },
   author_mismatch: { status: 422, title: "Tip names another author" },
   account_throttled: { status: 429, title: "Account throttled" },
+  relayer_busy: { status: 503, title: "Relayer busy" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof PROBLEMS;

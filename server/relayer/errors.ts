@@ -5,7 +5,7 @@
 export type RelayProblem =
   | "bad_signature" | "nonce_mismatch" | "expired" | "insufficient_deposit" | "session_expired" | "session_cap_exceeded"
   | "voucher_mismatch" | "fee_too_low" | "invalid_action" | "unknown_post" | "author_mismatch" | "too_many_pending"
-  | "rate_limited" | "account_throttled" | "chain_unavailable";
+  | "rate_limited" | "account_throttled" | "chain_unavailable" | "relayer_busy";
 
 /** A check that failed before anything was stored: nothing of the action was kept. */
 export class ActionRejected extends Error {

@@ -17,6 +17,7 @@ import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
 import { pennyPostDomain, ZERO_HASH, type PennyPostDomain } from "../../lib/relayed.ts";
 import type { AnchorDataSource } from "../domain.ts";
+import { DEFAULT_MAX_QUEUED } from "../config.ts";
 import { NonRetryableError } from "../errors.ts";
 import { accountOf, actionJson, actionSchema, recoverActionSigner, signerOf, type Action } from "./actions.ts";
 import { sharedRecoverPool, type RecoverPool } from "../../lib/recover-pool.ts";
@@ -50,6 +51,12 @@ export interface RelayerConfig {
   /** Per account: actions per minute (token bucket), and most actions queued or submitted at once. */
   ratePerMinute: number;
   maxPending: number;
+  /**
+   * Actions promised and not finished (queued or in flight), all accounts together: beyond it an
+   * accept answers 503 relayer_busy. Offered more than the chain takes, the queue (memory, and the
+   * time to inclusion) would otherwise grow without bound.
+   */
+  maxQueued?: number;
   /** Transactions in flight at once. */
   maxInFlight?: number;
   /**
@@ -78,6 +85,9 @@ export interface RelayerConfig {
  */
 export const DEFAULT_GAS_AT_RISK = 26_000;
 
+/** Retry-After of a relayer_busy answer (seconds). */
+const BUSY_RETRY_SECONDS = 2;
+
 /** Gas an ERC-1271 check gets off chain: what a batch near the cap could give it at most. */
 const ERC1271_GAS = 500_000n;
 /** Anchored posts' signers kept for the indexer (seconds of posts at the highest rates; oldest dropped first). */
@@ -97,6 +107,8 @@ export class Relayer implements AnchorDataSource {
   private readonly watcher: Watcher;
   /** Per account (lowercase), the tail of its accepts: one account's actions are checked one at a time, in order. */
   private readonly turns = new Map<string, Promise<unknown>>();
+  /** Accepts taken and not yet settled (counted against maxQueued with what is pending). */
+  private accepting = 0;
   /** The loops' pending sleeps, by loop: stop() ends them at once, and a freed submission slot wakes "submit". */
   private readonly sleepers = new Map<string, () => void>();
   private running: Promise<void> | undefined;
@@ -110,7 +122,7 @@ export class Relayer implements AnchorDataSource {
     this.logger = logger;
     this.pool = sharedRecoverPool();
     this.config = {
-      anchorMaxPosts: 2_048, maxInFlight: 4, accountGasAtRisk: DEFAULT_GAS_AT_RISK, pollMs: 50, minDeadlineSeconds: 60, confirmations: 1, watchDepth: 64, throttleSeconds: 3_600, feeSettleSeconds: 30, ...config,
+      anchorMaxPosts: 2_048, maxQueued: DEFAULT_MAX_QUEUED, maxInFlight: 4, accountGasAtRisk: DEFAULT_GAS_AT_RISK, pollMs: 50, minDeadlineSeconds: 60, confirmations: 1, watchDepth: 64, throttleSeconds: 3_600, feeSettleSeconds: 30, ...config,
     };
     this.account = privateKeyToAccount(config.privateKey);
     this.domain = pennyPostDomain(config.chainId, config.address);
@@ -274,6 +286,12 @@ export class Relayer implements AnchorDataSource {
 
   /** Checks `action` and stores it; resolves once it is durably queued (a 202 may be answered). */
   accept(action: Action): Promise<ActionRecord> {
+    if (this.pending.size + this.accepting >= this.config.maxQueued) {
+      return Promise.reject(new ActionRejected(
+        "relayer_busy", `the relayer holds ${this.config.maxQueued} actions not yet on chain (RELAYER_MAX_QUEUED); retry in ${BUSY_RETRY_SECONDS} s`, BUSY_RETRY_SECONDS,
+      ));
+    }
+    this.accepting += 1;
     const account = accountOf(action);
     const k = account.toLowerCase();
     // The signer is recovered at once, on the worker pool, beside other accounts' checks; the
@@ -284,6 +302,7 @@ export class Relayer implements AnchorDataSource {
     // next check (a 202 still waits for it, and the submitter never takes an action not yet on disk).
     const held = (this.turns.get(k) ?? Promise.resolve()).then(async () => this.acceptNow(action, account, await recovered));
     const tail = held.catch(() => undefined);
+    void tail.then(() => (this.accepting -= 1));
     this.turns.set(k, tail);
     void tail.then(() => {
       if (this.turns.get(k) === tail) this.turns.delete(k);

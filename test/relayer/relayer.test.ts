@@ -364,7 +364,7 @@ describe("relayer: POST /v1/actions to the chain (anvil, real server)", function
     assert.equal((await fetch(`${server.url}/v1/actions/not-an-id`)).status, 400);
   });
 
-  it("rate limits an account (429 with Retry-After) and caps its pending actions", async () => {
+  it("rate limits an account (429 with Retry-After), caps its pending actions, and caps all accounts' actions not yet on chain (503 relayer_busy)", async () => {
     // Servers of their own, whose relayers never submit (the main one does), with tight limits.
     const limitedServer = async (limits: Record<string, string>) =>
       startServer(
@@ -399,6 +399,24 @@ describe("relayer: POST /v1/actions to the chain (anvil, real server)", function
       assert.ok(Number(second.headers.get("retry-after")) >= 1);
     } finally {
       await capped.stop();
+    }
+    // All accounts together: beyond RELAYER_MAX_QUEUED actions not yet on chain, 503 relayer_busy for anyone.
+    const full = await limitedServer({ RELAYER_MAX_QUEUED: "2" });
+    try {
+      const users = [0, 1, 2].map(() => privateKeyToAccount(generatePrivateKey()));
+      for (const user of users) await fund(user, parseEther("0.01"));
+      for (const user of users.slice(0, 2)) assert.equal((await send(await batchedPost(user, user.address, "fills the queue"), full.url)).status, 202);
+      const third = await send(await batchedPost(users[2]!, users[2]!.address, "one too many"), full.url);
+      assert.equal(third.status, 503, JSON.stringify(third.body));
+      assert.equal(third.headers.get("content-type")?.startsWith("application/problem+json"), true);
+      assert.equal(third.body.code, "relayer_busy");
+      assert.ok(Number(third.headers.get("retry-after")) >= 1);
+      const inBatch = await send([await batchedPost(users[2]!, users[2]!.address, "one too many")], full.url);
+      assert.equal(inBatch.status, 207);
+      assert.equal(inBatch.body.data[0].error.code, "relayer_busy");
+      assert.ok(inBatch.body.data[0].error.retryAfter >= 1);
+    } finally {
+      await full.stop();
     }
   });
 });
