@@ -4,7 +4,7 @@ import { after, before, describe, it } from "mocha";
 import { parseEther, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { buildAnchorTree, encodeAnchorData } from "../../lib/anchored.ts";
 import { pennyPostDomain, signAnchoredPost } from "../../lib/relayed.ts";
 import type { RunningServer } from "../../server/main.ts";
