@@ -8,7 +8,8 @@
  * Local chains (chain id 31337) get the PennyPostLocal module: the protocol plus the worthless
  * PennyTestToken, accepted and minted to the test accounts. Every other chain gets the protocol
  * alone. PENNYPOST_MODULE=core|local overrides the choice; PENNYPOST_PARAMETERS names an Ignition
- * parameters file (owner, treasury, postFee, tipFeeBps; see ignition/parameters.example.json).
+ * parameters file (owner, treasury, postFee, tipFeeBps; see ignition/parameters.example.json);
+ * DEPLOYMENT_FILE names the file written instead of deployments/<network>.json.
  */
 import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
@@ -38,7 +39,8 @@ const contracts: { pennyPost: { address: string }; testToken?: { address: string
   ? await ignition.deploy(PennyPostLocalModule, options)
   : await ignition.deploy(PennyPostModule, options);
 
-const file = deploymentPath(networkName);
+// DEPLOYMENT_FILE names the file, as it does for the server (default deployments/<network>.json).
+const file = process.env.DEPLOYMENT_FILE ?? deploymentPath(networkName);
 const previous = await readDeploymentIfExists(file);
 const sameContract = previous?.chainId === chainId && previous.contracts.PennyPost.toLowerCase() === contracts.pennyPost.address.toLowerCase();
 await writeDeployment(
