@@ -16,6 +16,7 @@ import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 
 import { network } from "hardhat";
+import { getAddress } from "viem";
 
 import { deploymentPath, readDeploymentIfExists, writeDeployment } from "../lib/deployment.ts";
 import PennyPostModule from "../ignition/modules/PennyPost.ts";
@@ -31,6 +32,14 @@ const isLocal = chainId === LOCAL_CHAIN_ID;
 const useLocalModule = (process.env.PENNYPOST_MODULE ?? (isLocal ? "local" : "core")) === "local";
 
 if (isLocal) await forgetStaleLocalDeployment();
+
+// An unfunded deployer (a wrong PENNYPOST_DEPLOYER_KEY, a faucet not used yet) otherwise ends in
+// Ignition's "Gas estimation failed: ... gas required exceeds allowance: 0".
+const [deployer] = await viem.getWalletClients();
+if (deployer !== undefined && (await publicClient.getBalance({ address: deployer.account.address })) === 0n) {
+  console.error(`The deployer ${getAddress(deployer.account.address)} holds no ETH on network "${networkName}" (chain ${chainId}): fund it, or check the key (PENNYPOST_DEPLOYER_KEY for custom, sepolia and baseSepolia)`);
+  process.exit(1);
+}
 
 const startBlock = Number(await publicClient.getBlockNumber());
 const parameters = process.env.PENNYPOST_PARAMETERS;

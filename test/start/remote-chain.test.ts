@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "mocha";
 import { chromium, type BrowserContext } from "playwright-core";
 import type { Address, Hex } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
+import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 
 import { readDeployment } from "../../lib/deployment.ts";
 import { pennyPostAbi } from "../../lib/generated/abi.ts";
@@ -86,6 +86,17 @@ describe("a remote chain end to end: deploy, admin, npm start's server and relay
     await anvil?.stop();
     await rm(journal, { recursive: true, force: true });
     await removeTempDirs();
+  });
+
+  it("refuses to deploy from an unfunded key in one line (not Ignition's 'gas required exceeds allowance: 0')", async () => {
+    const key = generatePrivateKey();
+    const unfunded = privateKeyToAccount(key);
+    const result = await run("./pennypost", ["deploy", "--network", "custom"], {
+      PENNYPOST_RPC_URL: anvil.url, PENNYPOST_DEPLOYER_KEY: key, DEPLOYMENT_FILE: deploymentFile,
+    });
+    assert.equal(result.status, 1, result.stdout);
+    assert.equal(result.stderr.trim(), `The deployer ${unfunded.address} holds no ETH on network "custom" (chain ${CHAIN_ID}): fund it, or check the key (PENNYPOST_DEPLOYER_KEY for custom, sepolia and baseSepolia)`);
+    assert.ok(!existsSync(deploymentFile));
   });
 
   it("deploys with ./pennypost deploy --network custom: the protocol alone, no test token", async () => {
