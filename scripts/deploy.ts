@@ -8,13 +8,15 @@
  * Local chains (chain id 31337) get the PennyPostLocal module: the protocol plus the worthless
  * PennyTestToken, accepted and minted to the test accounts. Every other chain gets the protocol
  * alone. PENNYPOST_MODULE=core|local overrides the choice; PENNYPOST_PARAMETERS names an Ignition
- * parameters file (owner, treasury, postFee, tipFeeBps; see ignition/parameters.example.json).
+ * parameters file (owner, treasury, postFee, tipFeeBps; see ignition/parameters.example.json);
+ * DEPLOYMENT_FILE names the file written instead of deployments/<network>.json.
  */
 import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 
 import { network } from "hardhat";
+import { getAddress } from "viem";
 
 import { deploymentPath, readDeploymentIfExists, writeDeployment } from "../lib/deployment.ts";
 import PennyPostModule from "../ignition/modules/PennyPost.ts";
@@ -31,6 +33,14 @@ const useLocalModule = (process.env.PENNYPOST_MODULE ?? (isLocal ? "local" : "co
 
 if (isLocal) await forgetStaleLocalDeployment();
 
+// An unfunded deployer (a wrong PENNYPOST_DEPLOYER_KEY, a faucet not used yet) otherwise ends in
+// Ignition's "Gas estimation failed: ... gas required exceeds allowance: 0".
+const [deployer] = await viem.getWalletClients();
+if (deployer !== undefined && (await publicClient.getBalance({ address: deployer.account.address })) === 0n) {
+  console.error(`The deployer ${getAddress(deployer.account.address)} holds no ETH on network "${networkName}" (chain ${chainId}): fund it, or check the key (PENNYPOST_DEPLOYER_KEY for custom, sepolia and baseSepolia)`);
+  process.exit(1);
+}
+
 const startBlock = Number(await publicClient.getBlockNumber());
 const parameters = process.env.PENNYPOST_PARAMETERS;
 const options = parameters === undefined ? {} : { parameters: path.resolve(parameters) };
@@ -38,7 +48,8 @@ const contracts: { pennyPost: { address: string }; testToken?: { address: string
   ? await ignition.deploy(PennyPostLocalModule, options)
   : await ignition.deploy(PennyPostModule, options);
 
-const file = deploymentPath(networkName);
+// DEPLOYMENT_FILE names the file, as it does for the server (default deployments/<network>.json).
+const file = process.env.DEPLOYMENT_FILE ?? deploymentPath(networkName);
 const previous = await readDeploymentIfExists(file);
 const sameContract = previous?.chainId === chainId && previous.contracts.PennyPost.toLowerCase() === contracts.pennyPost.address.toLowerCase();
 await writeDeployment(

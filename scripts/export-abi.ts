@@ -1,17 +1,15 @@
 /**
- * Writes lib/abi.ts from the compiled artifacts: the ABIs the server, CLI and benchmark use,
- * typed `as const` for viem. Run after changing a contract's interface:
- *   npx hardhat run scripts/export-abi.ts
- * test/lib/abi.test.ts fails while lib/abi.ts and the artifacts disagree.
+ * `npm run abi` (`./pennypost abi`): compiles, then writes lib/generated/ from the compiled
+ * artifacts (see lib/abi-export.ts): the `as const` ABIs the server, CLI, page and bench use, the
+ * JSON ABIs, and TypeChain's ethers v6 bindings. Run it after changing a contract's interface;
+ * test/lib/abi.test.ts fails until you do.
  */
-import { writeFile } from "node:fs/promises";
-
 import { artifacts } from "hardhat";
 
-import { EXPORTED_CONTRACTS, renderAbiModule } from "../lib/abi-export.ts";
+import { EXPORTED_CONTRACTS, GENERATED_DIR, writeGenerated } from "../lib/abi-export.ts";
 
 const abis = Object.fromEntries(
   await Promise.all(EXPORTED_CONTRACTS.map(async (name) => [name, (await artifacts.readArtifact(name)).abi] as const)),
 );
-await writeFile("lib/abi.ts", renderAbiModule(abis));
-console.log(`lib/abi.ts: ${EXPORTED_CONTRACTS.join(", ")}`);
+const files = await writeGenerated(abis);
+console.log(`${GENERATED_DIR}: ${files.length} files from ${EXPORTED_CONTRACTS.join(", ")}`);

@@ -131,9 +131,12 @@ async function main(): Promise<void> {
   lines.push(`  API          ${server.url}/v1/posts   (OpenAPI: ${server.url}/openapi.json, status: ${server.url}/status)`);
   lines.push(`  Web page     ${server.url}/`);
   lines.push(`  Index        ${dataDir}`);
-  lines.push(`  Relayer      ${server.url}/v1/actions  (signed posts and tips; queue in ${relayerDir}; local relayer and sequencer: test account #9)`);
-  lines.push(`               try: ./pennypost deposit --amount 0.01 --network localhost --from 1`);
-  lines.push(`                    ./pennypost post --text "hi" --via anchored-calldata --network localhost --from 1`);
+  lines.push(`  Relayer      ${server.url}/v1/actions  (signed posts and tips; queue in ${relayerDir}${external === undefined ? "; local relayer and sequencer: test account #9" : ""})`);
+  // On another network the CLI signs with that network's account (PENNYPOST_DEPLOYER_KEY for custom).
+  const where = external === undefined ? "--network localhost --from 1" : `--network ${networkName}${process.env.DEPLOYMENT_FILE === undefined ? "" : ` --deployment ${deploymentFile}`}`;
+  const api = server.url === "http://127.0.0.1:8080" ? "" : ` --api ${server.url}`;
+  lines.push(`               try: ./pennypost deposit --amount 0.01 ${where}`);
+  lines.push(`                    ./pennypost post --text "hi" --via anchored-calldata ${where}${api}`);
   if (external === undefined) {
     lines.push("", "  Test accounts (well-known keys of the development mnemonic: local use only, never on a real network):");
     for (let i = 0; i < 3; i++) {

@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 
 import { createPublicClient, getAddress, http, recoverTypedDataAddress, type Address, type Hex } from "viem";
 
-import { pennyPostAbi } from "../lib/abi.ts";
+import { pennyPostAbi } from "../lib/generated/abi.ts";
 import { contentHash, verifyAnchorProof, type AnchorLeaf } from "../lib/anchored.ts";
 import { ETH, pennyPostDomain, relayedTypes } from "../lib/relayed.ts";
 

@@ -219,6 +219,14 @@ export interface AccountRecord {
   withdrawn: Amounts;
 }
 
+/**
+ * `af!<account>`: the signed cumulativeFee of the account's latest anchored post in a listing. The
+ * next anchored post's fee is its own cumulativeFee minus this (the author signs running totals).
+ */
+export interface AnchoredFeesRecord {
+  cumulativeFee: string;
+}
+
 export interface ProtocolRecord {
   postFee: string;
   tipFeeBps: number;

@@ -1,7 +1,7 @@
 /** Resolving `--token` / `--asset` (ETH, PPTEST or an address) to an address the contract knows. */
 import type { Address } from "viem";
 
-import { pennyTestTokenAbi } from "../lib/abi.ts";
+import { pennyTestTokenAbi } from "../lib/generated/abi.ts";
 import { TEST_TOKEN, type Chain, type Session } from "./context.ts";
 import { CliError } from "./errors.ts";
 import { ETH, formatAmount, parseAddress, table, type AssetInfo } from "./format.ts";

@@ -133,6 +133,15 @@ export const pennyPostTasks: TaskDefinition[] = [
     .setAction(() => import("./session.ts"))
     .build(),
 
+  task(["pennypost", "admin"], "The owner's set-up calls on a deployment: a relayer as sequencer (anchored posts), a token accepted for tips")
+    .addOption({ name: "sequencer", description: "setSequencer: let this address (the relayer's) anchor posts", type: ArgumentType.STRING_WITHOUT_DEFAULT, defaultValue: undefined })
+    .addOption({ name: "acceptToken", description: "setTokenAccepted: accept this ERC-20 for tips", type: ArgumentType.STRING_WITHOUT_DEFAULT, defaultValue: undefined })
+    .addFlag({ name: "revoke", description: "Undo it: stop the sequencer, or delist the token" })
+    .addOption(FROM)
+    .addOption(DEPLOYMENT)
+    .setAction(() => import("./admin.ts"))
+    .build(),
+
   task(["pennypost", "feed"], "Print the newest posts, from the PennyPost API")
     .addOption({ name: "limit", description: "How many posts, 1 to the API's page size (100 by default)", type: ArgumentType.INT, defaultValue: 20 })
     .addOption({ name: "author", description: "Only this author's posts (an address)", type: ArgumentType.STRING_WITHOUT_DEFAULT, defaultValue: undefined })

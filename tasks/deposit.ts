@@ -7,7 +7,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { parseEventLogs, type TransactionReceipt } from "viem";
 
-import { pennyPostAbi, pennyTestTokenAbi } from "../lib/abi.ts";
+import { pennyPostAbi, pennyTestTokenAbi } from "../lib/generated/abi.ts";
 import { approve, resolveAsset } from "./assets.ts";
 import { openChain, runCommand } from "./context.ts";
 import { CliError, pennyPostErrorMessage, tokenErrorMessage } from "./errors.ts";

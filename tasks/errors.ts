@@ -19,7 +19,7 @@ import {
   type ContractErrorName,
 } from "viem";
 
-import { pennyPostAbi, pennyTestTokenAbi } from "../lib/abi.ts";
+import { pennyPostAbi, pennyTestTokenAbi } from "../lib/generated/abi.ts";
 
 /** A failure the user can fix; its message is shown as is, on one line. */
 export class CliError extends Error {

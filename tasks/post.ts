@@ -2,7 +2,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { parseEventLogs } from "viem";
 
-import { pennyPostAbi } from "../lib/abi.ts";
+import { pennyPostAbi } from "../lib/generated/abi.ts";
 import { openApi, openChain, runCommand, type Api, type Chain, type Session } from "./context.ts";
 import { RELAYED_POST_MODES, openRelay, requireDeposit, type RelayedPostMode } from "./relay.ts";
 import { CliError } from "./errors.ts";

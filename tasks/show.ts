@@ -57,10 +57,11 @@ export default async function showAction(args: ShowArguments, hre: HardhatRuntim
       ["replies", String(post.stats.replies)],
       ["tips", `${post.stats.tips}${post.stats.tips === 0 ? "" : ` (${formatTotals(session.book, post.stats.totals)})`}`],
       // An anchored post's fee is not in its transaction: the author signs its cumulative anchored
-      // fees, and the relayer settles them from the deposit later.
+      // fees (the index serves the difference to the previous anchored post as `fee`), and the
+      // relayer settles them from the deposit later.
       post.signed === undefined
         ? ["fee paid", formatAmount(session.book, ETH, post.fee)]
-        : ["fee", `${formatAmount(session.book, ETH, post.signed.cumulativeFee)} signed as the author's anchored fees through this post (seq ${post.signed.seq}), taken from the deposit when the relayer settles`],
+        : ["fee paid", `${formatAmount(session.book, ETH, post.fee)} (signed: ${formatAmount(session.book, ETH, post.signed.cumulativeFee)} of anchored fees through this post, seq ${post.signed.seq}; taken from the deposit when the relayer settles)`],
       // Direct and batched posts: the Posted log in their transaction is the proof.
       ["mode", `${post.mode} (block ${post.block}, tx ${post.txHash})`],
     );

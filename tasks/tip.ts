@@ -5,7 +5,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { getAddress, parseEventLogs, type Address, type TransactionReceipt } from "viem";
 
-import { pennyPostAbi, pennyTestTokenAbi } from "../lib/abi.ts";
+import { pennyPostAbi, pennyTestTokenAbi } from "../lib/generated/abi.ts";
 import { approve, resolveAsset, type Asset } from "./assets.ts";
 import { openApi, openChain, runCommand, type Api, type Chain, type Session } from "./context.ts";
 import { nextVoucher, openRelay, requireDeposit } from "./relay.ts";

@@ -2,7 +2,7 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { parseEventLogs } from "viem";
 
-import { pennyPostAbi } from "../lib/abi.ts";
+import { pennyPostAbi } from "../lib/generated/abi.ts";
 import { resolveAsset } from "./assets.ts";
 import { openChain, runCommand } from "./context.ts";
 import { CliError, pennyPostErrorMessage } from "./errors.ts";

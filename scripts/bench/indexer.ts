@@ -28,7 +28,7 @@ import { artifacts } from "hardhat";
 import { pino } from "pino";
 import { encodeEventTopics, encodeFunctionData, type Hex, type Log } from "viem";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { createFollower } from "../../server/chain/follower.ts";
 import { decodeLogs } from "../../server/chain/decode.ts";
 import { loadConfig } from "../../server/config.ts";

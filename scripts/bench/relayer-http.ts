@@ -24,7 +24,7 @@ import http from "node:http";
 
 import { parseEventLogs, toFunctionSelector, type Address, type Hex, type PublicClient } from "viem";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { extendVoucher, ETH, signAnchoredPost, signPost, signVoucher } from "../../lib/relayed.ts";
 import { ingestedEvents, lagSampler, latencyHistogram, round3, usageMeter } from "./measure.ts";
 import type { HttpForm, Mode } from "./options.ts";

@@ -19,7 +19,7 @@ import path from "node:path";
 import { createPublicClient, encodeFunctionData, getAddress, http, parseEther, type Address, type Hex, type PublicClient } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { pennyPostDomain } from "../../lib/relayed.ts";
 import { startNpmStack, type NpmStack } from "./npm-start.ts";
 import { RELAYER_HTTP_DEFAULTS, type BenchOptions } from "./options.ts";

@@ -15,7 +15,7 @@ import { pino } from "pino";
 import { createPublicClient, createWalletClient, encodeEventTopics, encodeFunctionData, http, parseEther, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { contentHash, type AnchoredPost } from "../../lib/anchored.ts";
 import { pennyPostDomain } from "../../lib/relayed.ts";
 import { loadConfig } from "../../server/config.ts";

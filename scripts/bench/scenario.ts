@@ -6,7 +6,7 @@
  */
 import { encodeEventTopics } from "viem";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { ingestedEvents, lagSampler, latencyHistogram, round3, usageMeter } from "./measure.ts";
 import type { Mode } from "./options.ts";
 import type { Scenario } from "./schema.ts";

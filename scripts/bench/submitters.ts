@@ -7,7 +7,7 @@
  */
 import { encodeFunctionData, type Address, type Hex } from "viem";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { hexBytes, keccakHex } from "../../lib/keccak.ts";
 import { buildAnchorTree, encodeAnchorData, type AnchoredPost } from "../../lib/anchored.ts";
 import { type PostMessage, type Signed } from "../../lib/relayed.ts";

@@ -10,7 +10,7 @@
  */
 import { toEventSelector, type Log } from "viem";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import type { Address, Hex, ProtocolEvent } from "../domain.ts";
 
 type RawLog = Pick<Log, "data" | "topics" | "logIndex" | "transactionHash" | "blockNumber" | "blockHash">;

@@ -13,6 +13,7 @@ import {
   emptyProtocol,
   emptyTotals,
   type AccountRecord,
+  type AnchoredFeesRecord,
   type AnchoredPostRecord,
   type Amounts,
   type BatchRecord,
@@ -366,6 +367,14 @@ function applyAnchored(w: Working, event: ProtocolEvent & { kind: "Anchored" }, 
         w.create(keys.hiddenPost(postId), post);
         batch.hidden += 1;
         continue;
+      }
+      // What the author paid for this post: its running total minus that of the author's previous
+      // anchored post (0 before the first). A total that does not grow costs nothing and moves nothing.
+      const fees = w.record<AnchoredFeesRecord>(keys.anchoredFees(signed.author), () => ({ cumulativeFee: "0" }));
+      const previous = BigInt(fees.cumulativeFee);
+      if (signed.cumulativeFee > previous) {
+        post.fee = (signed.cumulativeFee - previous).toString();
+        fees.cumulativeFee = signed.cumulativeFee.toString();
       }
       w.create(keys.post(postId), post);
       w.knownAbsent(keys.postStats(postId));

@@ -14,7 +14,7 @@ import { BaseError, ContractFunctionRevertedError, type Address, type Hex, type 
 
 const ZERO: Address = "0x0000000000000000000000000000000000000000";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 
 export interface Session {
   cap: bigint;

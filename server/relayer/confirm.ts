@@ -12,7 +12,7 @@
 import type { Logger } from "pino";
 import { parseEventLogs, toEventSelector, toFunctionSelector, type Address, type Hex, type Log, type PublicClient, type TransactionReceipt } from "viem";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import type { ChainView } from "./chain-view.ts";
 import { addressesIn } from "./chain-view.ts";
 import { batchedOrder } from "./encode.ts";

@@ -21,6 +21,8 @@
  *   ab!<batch>                      an anchored batch: event, status, leaf hashes (proofs are rebuilt from them)
  *   px!<post>                       an anchored post whose signature does not check: served by id, in no listing
  *   sk!<account>!<key>              a live ETH session key of an account: {cap, expiry} (deleted when revoked)
+ *   af!<account>                    the cumulative anchored fee of the account's latest listed anchored post:
+ *                                   {cumulativeFee}; a post's fee is its signed cumulativeFee minus this
  *
  * <block> is 12 digits, <post> and <batch> 20 digits, <pos> is <block><logIndex 6 digits>.
  * Leaderboard pages name their last entry as `<board key>!<rank>!<id>` (rank: 78 digits, see
@@ -77,6 +79,7 @@ export const keys = {
   batch: (batchId: bigint | number) => `ab!${postPart(batchId)}`,
   hiddenPost: (postId: bigint | number) => `px!${postPart(postId)}`,
   session: (account: string, key: string) => `sk!${addressPart(account)}!${addressPart(key)}`,
+  anchoredFees: memo((account: string) => `af!${addressPart(account)}`),
 } as const;
 
 /** Key ranges for iteration: every key that starts with `prefix`. */

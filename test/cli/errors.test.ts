@@ -13,7 +13,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
-import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/abi.ts";
+import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/generated/abi.ts";
 import { CliError, RevertedOnChain, explainError } from "../../tasks/errors.ts";
 import { assetBook, explainContext } from "../../tasks/format.ts";
 

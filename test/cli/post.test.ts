@@ -7,7 +7,7 @@ import { after, before, describe, it } from "mocha";
 import { parseEventLogs, type Hex } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import postAction from "../../tasks/post.ts";
 import { removeTempDirs } from "../indexer/helpers.ts";
 import { assertFails, field, pennypost, startCliChain, writeAs, type CliChain } from "./helpers.ts";

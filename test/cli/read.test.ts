@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "mocha";
 import { parseEther } from "viem";
 
-import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/abi.ts";
+import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/generated/abi.ts";
 import type { RunningServer } from "../../server/main.ts";
 import { freePort } from "../indexer/anvil.ts";
 import { removeTempDirs } from "../indexer/helpers.ts";

@@ -4,7 +4,7 @@ import { after, before, describe, it } from "mocha";
 import { parseEther, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { buildAnchorTree, encodeAnchorData } from "../../lib/anchored.ts";
 import { pennyPostDomain, signAnchoredPost } from "../../lib/relayed.ts";
 import type { RunningServer } from "../../server/main.ts";
@@ -123,6 +123,8 @@ describe("pennypost deposit, session and show --verify (CLI)", function () {
       assert.match(field(shown.stdout, "batch"), new RegExp(`^#1: posts #${firstPostId}\\.\\.#${firstPostId + 4n}`));
       assert.match(field(shown.stdout, "proof"), /^[23] hashes: they lead from this post to the root above$/);
       assert.match(shown.stdout, /anchored from the CLI test #3/);
+      // Seq 3 signed 0.00003 ETH of running totals, seq 2 0.00002: this post cost 0.00001.
+      assert.equal(field(shown.stdout, "fee paid"), "0.00001 ETH (signed: 0.00003 ETH of anchored fees through this post, seq 3; taken from the deposit when the relayer settles)");
 
       const verified = await pennypost(undefined, ["show", "--post", id, "--api", api.url, "--verify", "--network", "custom"], {
         env: { PENNYPOST_RPC_URL: chain.anvil.url, PENNYPOST_DEPLOYER_KEY: chain.key(0) },

@@ -4,7 +4,7 @@ import { artifacts } from "hardhat";
 import { after, before, describe, it } from "mocha";
 import { getAddress, parseEther, parseEventLogs, type Address, type Hex } from "viem";
 
-import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/abi.ts";
+import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/generated/abi.ts";
 import { removeTempDirs } from "../indexer/helpers.ts";
 import { assertFails, field, pennypost, startCliChain, writeAs, type CliChain } from "./helpers.ts";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "mocha";
 import { parseEther, type Address, type Hex } from "viem";
 
-import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/abi.ts";
+import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/generated/abi.ts";
 import { removeTempDirs } from "../indexer/helpers.ts";
 import { assertFails, field, pennypost, startCliChain, writeAs, type CliChain } from "./helpers.ts";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "mocha";
 import { encodeFunctionData, type Hex } from "viem";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { startAnvil, deployPennyPost, type Anvil } from "./anvil.ts";
 import { freshDump, openIndexer, removeTempDirs } from "./helpers.ts";
 

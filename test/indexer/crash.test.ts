@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { after, before, describe, it } from "mocha";
 import { encodeFunctionData, type Hex } from "viem";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import type { AccountRecord } from "../../server/domain.ts";
 import { keys } from "../../server/store/keys.ts";
 import { LevelStore } from "../../server/store/level-store.ts";

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, it } from "mocha";
 import { decodeEventLog, encodeAbiParameters, encodeEventTopics, type Hex } from "viem";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { decodeLogs } from "../../server/chain/decode.ts";
 
 const uint256 = fc.bigInt({ min: 0n, max: (1n << 256n) - 1n });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "mocha";
 import { encodeAbiParameters, encodeEventTopics } from "viem";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { decodeLogs } from "../../server/chain/decode.ts";
 import type { Hex, IndexedBlock, ProtocolEvent } from "../../server/domain.ts";
 import { createIngestor, ingestBlocks, readCursor, revertTo } from "../../server/ingest/apply.ts";

@@ -288,6 +288,17 @@ describe("indexer: relayed modes (Hardhat network, real LevelDB and HTTP)", func
       assert.equal(batch.body.data.posts, 9);
     });
 
+    it("serves each anchored post's fee as what its author paid: its signed cumulativeFee minus the author's previous anchored post's", async () => {
+      // Each author signs running totals seq * FEE: every post, in the first batch or the next, costs FEE.
+      for (const { first, posts } of [calldataBatch, secondBatch]) {
+        for (let i = 0; i < posts.length; i++) {
+          const { body } = await getJson(`${api.url}/v1/posts/${first + BigInt(i)}`);
+          assert.equal(body.data.signed.cumulativeFee, posts[i].cumulativeFee.toString());
+          assert.equal(body.data.fee, FEE.toString(), `post #${first + BigInt(i)} (seq ${posts[i].seq})`);
+        }
+      }
+    });
+
     it("serves proofs that verify against the root on chain, off chain and with verifyAnchoredPost", async () => {
       for (const { batchId, first, posts } of [calldataBatch, secondBatch]) {
         const root = await onChainRoot(batchId);

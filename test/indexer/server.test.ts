@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:http";
 import { after, before, describe, it } from "mocha";
 import { encodeFunctionData, type Hex } from "viem";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { loadConfig } from "../../server/config.ts";
 import { startServer, type RunningServer } from "../../server/main.ts";
 import { deployPennyPost, freePort, startAnvil, type Anvil } from "./anvil.ts";

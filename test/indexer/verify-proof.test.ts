@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import { after, before, describe, it } from "mocha";
 import { encodeFunctionData, type Hex } from "viem";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { buildAnchorTree, encodeAnchorData, type AnchoredPost } from "../../lib/anchored.ts";
 import { pennyPostDomain, signAnchoredPost } from "../../lib/relayed.ts";
 import { loadConfig } from "../../server/config.ts";

@@ -134,8 +134,8 @@ describe("README: the quick start and 'Try it', as written", function () {
     assert.match(output("./pennypost feed"), /hello from my own script/);
     assert.match(output("./pennypost post --text \"hello via anchored-calldata\""), /^post +#3$/m);
     assert.match(output("./pennypost show --post 3 --verify"), /^mode +anchored-calldata/m);
-    // The fee an anchored post's author agreed to (its transaction carries none).
-    assert.match(output("./pennypost show --post 3 --verify"), /^fee +0\.00001 ETH signed as the author's anchored fees through this post \(seq 1\)/m);
+    // The fee an anchored post's author paid (its transaction carries none): its signed running total, seq 1.
+    assert.match(output("./pennypost show --post 3 --verify"), /^fee paid +0\.00001 ETH \(signed: 0\.00001 ETH of anchored fees through this post, seq 1;/m);
     assert.match(output("curl -s 127.0.0.1:8080/v1/posts/3"), /"id":"3".*"content":"hello via anchored-calldata"/);
   });
 });

@@ -11,7 +11,7 @@ import { pino, type Logger } from "pino";
 import { createPublicClient, createWalletClient, hexToBytes, http, parseEther, type Address, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { digesters } from "../../lib/digests.ts";
 import { ETH, pennyPostDomain, signAnchoredPost, signPost, signTip, type PennyPostDomain } from "../../lib/relayed.ts";
 import type { Action } from "../../server/relayer/actions.ts";

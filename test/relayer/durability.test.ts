@@ -11,7 +11,7 @@ import { after, before, describe, it } from "mocha";
 import { parseEther, type Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { pennyPostDomain, signAnchoredPost, signPost, type PennyPostDomain } from "../../lib/relayed.ts";
 import { startCliChain, writeAs, type CliChain } from "../cli/helpers.ts";
 import { freePort } from "../indexer/anvil.ts";

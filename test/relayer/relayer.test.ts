@@ -11,7 +11,7 @@ import { after, before, describe, it } from "mocha";
 import { parseEther, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import {
   verifyAnchorProof,
 } from "../../lib/anchored.ts";

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "mocha";
 import { createPublicClient, http, parseEther, type Address, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { pennyPostDomain, signAnchoredPost, signPost, type PennyPostDomain } from "../../lib/relayed.ts";
 import { actionSchema, type Action } from "../../server/relayer/actions.ts";
 import { Relayer } from "../../server/relayer/relayer.ts";

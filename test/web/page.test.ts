@@ -24,7 +24,7 @@ import {
 } from "viem";
 import { foundry } from "viem/chains";
 
-import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/abi.ts";
+import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/generated/abi.ts";
 import { loadConfig } from "../../server/config.ts";
 import { startServer, type RunningServer } from "../../server/main.ts";
 import { ApiError } from "../../web/src/api.ts";

@@ -7,7 +7,7 @@
  */
 import type { Address } from "viem";
 
-import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/abi.ts";
+import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/generated/abi.ts";
 import type { Ctx } from "./context.ts";
 import { h, replace } from "./dom.ts";
 import { describeError } from "./errors.ts";

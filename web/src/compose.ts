@@ -4,7 +4,7 @@
  */
 import { formatEther, parseEventLogs } from "viem";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import type { Ctx } from "./context.ts";
 import { h, uid } from "./dom.ts";
 import { PageError } from "./errors.ts";

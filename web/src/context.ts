@@ -6,7 +6,7 @@
  */
 import { createPublicClient, http, type Address, type Chain, type PublicClient, type Transport } from "viem";
 
-import { pennyTestTokenAbi } from "../../lib/abi.ts";
+import { pennyTestTokenAbi } from "../../lib/generated/abi.ts";
 import { api, waitIndexed, type ConfigView, type PostRecord, type TipRecord } from "./api.ts";
 import { Assets, ETH, TOKEN_PRESETS, type AssetInfo } from "./format.ts";
 import { pageChain, rpcUrl, type Wallet } from "./wallet.ts";

@@ -10,7 +10,7 @@ import {
   UserRejectedRequestError, WaitForTransactionReceiptTimeoutError,
 } from "viem";
 
-import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/abi.ts";
+import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/generated/abi.ts";
 import { ApiError, retryAfterSeconds } from "./api.ts";
 import { shortAddress, type Assets } from "./format.ts";
 

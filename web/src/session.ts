@@ -8,7 +8,7 @@
 import { formatEther, getAddress, parseEther, type Address, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { ETH, pennyPostDomain, signPost, signTip } from "../../lib/relayed.ts";
 import { ApiError, retryAfterSeconds, waitIndexed } from "./api.ts";
 import type { Ctx } from "./context.ts";

@@ -5,7 +5,7 @@
  */
 import { parseEventLogs, parseUnits, type Address, type TransactionReceipt } from "viem";
 
-import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/abi.ts";
+import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/generated/abi.ts";
 import type { PostRecord } from "./api.ts";
 import type { Ctx } from "./context.ts";
 import { h, replace, uid } from "./dom.ts";
