@@ -27,6 +27,14 @@ export const DEFAULT_FIRST_CHUNK_BLOCKS = 10;
  * with the server at ~1 GB resident.
  */
 export const DEFAULT_MAX_QUEUED = 50_000;
+/**
+ * Gas one POST /rpc request may have executed by eth_call / eth_estimateGas, all its calls together.
+ * Hardhat's node ran a looping eth_call at about 2-3 Mgas/s here (1,000,000 gas: 380-560 ms), and it
+ * answers nothing else meanwhile: at 500,000 gas and RPC_MAX_IN_FLIGHT 2, a flood of such requests
+ * holds the node's other callers up by about half a second at most. The page's calls need under
+ * 200,000.
+ */
+export const DEFAULT_RPC_GAS_CAP = 500_000;
 /** LevelDB's memtable, MB (see LevelStore.open). */
 export const DEFAULT_WRITE_BUFFER_MB = 32;
 
@@ -64,6 +72,17 @@ export const configSchema = z
     LEVELDB_WRITE_BUFFER_MB: int("LEVELDB_WRITE_BUFFER_MB", 1, 1_024, DEFAULT_WRITE_BUFFER_MB),
     MAX_PAGE_SIZE: int("MAX_PAGE_SIZE", 1, 1_000, 100),
     RATE_LIMIT_PER_MINUTE: int("RATE_LIMIT_PER_MINUTE", 1, 10_000_000, 600_000),
+    /** A head reading older than this: the node does not answer (/ready and data routes 503 node_unavailable). */
+    NODE_TIMEOUT_MS: int("NODE_TIMEOUT_MS", 100, 600_000, 10_000),
+    /** POST /rpc: `local` relays only for the local development chain (31337). */
+    RPC_RELAY: z.enum(["on", "off", "local"], { error: "RPC_RELAY must be on, off or local" }).default("local"),
+    RPC_GAS_CAP: int("RPC_GAS_CAP", 21_000, 16_777_216, DEFAULT_RPC_GAS_CAP),
+    /** Node time (ms) one client's POST /rpc requests may take per minute. */
+    RPC_CLIENT_MS_PER_MINUTE: int("RPC_CLIENT_MS_PER_MINUTE", 100, 3_600_000, 15_000),
+    RPC_MAX_IN_FLIGHT: int("RPC_MAX_IN_FLIGHT", 1, 64, 2),
+    RPC_TIMEOUT_MS: int("RPC_TIMEOUT_MS", 100, 60_000, 5_000),
+    /** Host names (besides loopback ones) the node-facing and state-changing routes answer to, comma-separated. */
+    ALLOWED_HOSTS: z.string().default("").transform((list) => list.split(",").map((host) => host.trim().toLowerCase()).filter((host) => host !== "")),
     RELAYER: z.enum(["on", "off"], { error: "RELAYER must be on or off" }).default("on"),
     RELAYER_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "RELAYER_PRIVATE_KEY must be a 0x-prefixed 32-byte hex private key").optional(),
     /** Default: DATA_DIR with "-relayer" appended (its own LevelDB, never wiped by a re-index). */

@@ -19,3 +19,8 @@ export class DeepReorgError extends NonRetryableError {
     this.depth = depth;
   }
 }
+
+/** The node serves another chain than the one the index was built from (its origin block differs). */
+export class ChainReplacedError extends NonRetryableError {
+  override readonly name = "ChainReplacedError";
+}

@@ -16,7 +16,7 @@ import { createPublicClient, getAddress, http, type Hex, type PublicClient } fro
 import { readDeployment } from "../lib/deployment.ts";
 import { createApp } from "./api/app.ts";
 import { createEventHub, publishIngested } from "./api/hub.ts";
-import type { IndexerStatus } from "./api/status.ts";
+import { indexerStatus, type IndexerStatus } from "./api/status.ts";
 import { createFollower, type Follower } from "./chain/follower.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import type { Address, AnchorDataSource } from "./domain.ts";
@@ -74,6 +74,8 @@ export async function startServer(config: Config, logger: Logger, options: { anc
   const metrics = createIndexerMetrics(registry, () => follower);
   follower = createFollower({
     client, store, logger, anchorData: options.anchorData ?? relayer,
+    // The watch's own client: a node that does not answer within NODE_TIMEOUT_MS is seen as such.
+    watchClient: createPublicClient({ transport: http(config.CHAIN_RPC_URL, { batch: true, retryCount: 0, timeout: config.NODE_TIMEOUT_MS }) }) as PublicClient,
     config: {
       address: contracts.PennyPost, startBlock, confirmations: config.CONFIRMATIONS, reorgWindow: config.REORG_WINDOW,
       chunkBlocks: config.BACKFILL_CHUNK_BLOCKS, maxChunkBlocks: config.BACKFILL_MAX_CHUNK_BLOCKS, chunkLogs: config.BACKFILL_CHUNK_LOGS, pollIntervalMs: config.POLL_INTERVAL_MS,
@@ -94,21 +96,23 @@ export async function startServer(config: Config, logger: Logger, options: { anc
   const status = (): IndexerStatus => {
     const s = (follower as Follower).status();
     everCaughtUp ||= s.caughtUp;
-    const indexed = s.cursor?.number ?? null;
-    return {
-      chainHead: s.chainHead, indexedBlock: indexed, indexedHash: s.cursor?.hash ?? null,
-      lag: s.chainHead !== null && indexed !== null ? Math.max(0, s.chainHead - indexed) : null,
-      lastReorgDepth: s.lastReorgDepth, reorgs: s.reorgs, eventsPerSecond: Math.round(s.eventsPerSecond * 10) / 10,
-      ready: everCaughtUp && s.haltReason === null && !s.failing, haltReason: s.haltReason ?? (s.failing ? "the chain's node has not answered usefully for the last polls" : null),
-      finalizedBlock: s.chainHead === null ? null : s.chainHead - config.FINALITY_DEPTH,
-    };
+    return indexerStatus(s, { nodeTimeoutMs: config.NODE_TIMEOUT_MS, finalityDepth: config.FINALITY_DEPTH, everCaughtUp });
   };
+  // Nothing is served before the node has been read once: the index may be of another chain.
+  await follower.checkChain().catch(async (error: unknown) => {
+    await relayer?.stop();
+    await store.close();
+    throw new NonRetryableError(`No JSON-RPC node answers at ${config.CHAIN_RPC_URL}`, { cause: error });
+  });
+  const relayRpc = config.RPC_RELAY === "on" || (config.RPC_RELAY === "local" && chainId === LOCAL_CHAIN_ID);
 
   const app = createApp({
     store, status, events: hub, registry, logger, ...(relayer === undefined ? {} : { relayer }),
     config: {
       chainId, contracts, maxPageSize: config.MAX_PAGE_SIZE, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, finalityDepth: config.FINALITY_DEPTH,
-      rpcUrl: config.CHAIN_RPC_URL, ...(existsSync(config.WEB_DIR) ? { webDir: config.WEB_DIR } : {}),
+      ...(relayRpc ? { rpcUrl: config.CHAIN_RPC_URL } : {}),
+      rpcLimits: { gasCap: config.RPC_GAS_CAP, maxInFlight: config.RPC_MAX_IN_FLIGHT, timeoutMs: config.RPC_TIMEOUT_MS, clientMsPerMinute: config.RPC_CLIENT_MS_PER_MINUTE },
+      allowedHosts: config.ALLOWED_HOSTS, ...(existsSync(config.WEB_DIR) ? { webDir: config.WEB_DIR } : {}),
     },
   });
   const server: Server = await new Promise((resolve, reject) => {
@@ -118,7 +122,7 @@ export async function startServer(config: Config, logger: Logger, options: { anc
   const url = `http://${config.HTTP_HOST}:${port}`;
   const loop = follower.start().catch((error: unknown) => logger.error({ err: error }, "follower crashed"));
   relayer?.start();
-  logger.info({ url, chainId, rpc: config.CHAIN_RPC_URL, contract: contracts.PennyPost, dataDir: config.DATA_DIR }, "server listening");
+  logger.info({ url, chainId, rpc: config.CHAIN_RPC_URL, rpcRelay: relayRpc, contract: contracts.PennyPost, dataDir: config.DATA_DIR }, "server listening");
   if (!existsSync(config.WEB_DIR)) logger.warn({ webDir: config.WEB_DIR }, "web page not built (npm run build:web); serving the API only");
 
   let stopped: Promise<void> | undefined;

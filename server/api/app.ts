@@ -1,8 +1,9 @@
 /**
  * createApp(deps): the Express 5 app of the indexer's HTTP API, not listening (server/main.ts
  * listens; tests call `app.listen(0)`). Middleware order matters:
- *   observe (request id, metrics, log) -> helmet -> rate limit (/v1 only; ops endpoints are for
- *   probes and scrapers) -> JSON body (16 kB) -> routes -> 404 -> the terminal problem+json handler.
+ *   observe (request id, metrics, log) -> helmet -> Host check (/rpc and the relayer's routes) ->
+ *   rate limit (/v1 and /rpc; ops endpoints are for probes and scrapers) -> JSON body (16 kB) ->
+ *   routes -> 404 -> the terminal problem+json handler.
  */
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from "express";
 import { rateLimit } from "express-rate-limit";
@@ -11,6 +12,7 @@ import helmet from "helmet";
 import { createResponseCache } from "./cache.ts";
 import type { AppDeps } from "./context.ts";
 import { errorHandler, notFound } from "./errors.ts";
+import { checkHost } from "./host.ts";
 import { httpMetrics, observeRequests } from "./observe.ts";
 import { openApiDocument } from "./openapi.ts";
 import { HttpProblem } from "./problem.ts";
@@ -40,8 +42,16 @@ export function createApp(given: AppDeps): Express {
   const metrics = httpMetrics(deps.registry);
   app.use(observeRequests(metrics, deps.logger));
   // The server speaks plain http on loopback by default: no upgrade-insecure-requests, no HSTS,
-  // or a browser would rewrite the page's own requests to https and fail.
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } }, strictTransportSecurity: false }));
+  // or a browser would rewrite the page's own requests to https and fail. The page loads its
+  // script, stylesheet and icon from this origin, uses system fonts and no inline style: nothing
+  // from another host (helmet's defaults allow styles and fonts from any https host, and inline styles).
+  app.use(helmet({
+    contentSecurityPolicy: {
+      directives: { upgradeInsecureRequests: null, styleSrc: ["'self'"], fontSrc: ["'self'"], imgSrc: ["'self'", "data:"], connectSrc: ["'self'"] },
+    },
+    strictTransportSecurity: false,
+  }));
+  app.use(["/rpc", "/v1/actions", "/v1/accounts"], checkHost(deps.config.allowedHosts));
   if (deps.config.rateLimitPerMinute > 0) {
     app.use(
       ["/v1", "/rpc"],

@@ -12,6 +12,7 @@ import { keys } from "../store/keys.ts";
 import type { LevelStore } from "../store/level-store.ts";
 import type { Relayer } from "../relayer/relayer.ts";
 import type { ResponseCache } from "./cache.ts";
+import type { RpcRelayLimits } from "./routes/rpc.ts";
 import type { StreamSource } from "./hub.ts";
 import { HttpProblem } from "./problem.ts";
 import { readConsistent, type Reader, type ReadResult } from "./read.ts";
@@ -30,6 +31,10 @@ export interface ApiConfig {
   streamHeartbeatMs?: number;
   /** The chain's JSON-RPC URL that POST /rpc relays to (the page uses it); none: no relay. */
   rpcUrl?: string;
+  /** The relay's limits (see routes/rpc.ts); default DEFAULT_RPC_LIMITS. */
+  rpcLimits?: Partial<RpcRelayLimits>;
+  /** Host names, besides loopback names and IP literals, that /rpc and the relayer's routes answer to (see host.ts). */
+  allowedHosts?: readonly string[];
   /** Directory of the built web page, served at /; none: no page. */
   webDir?: string;
   /** Express `trust proxy` setting, when the API runs behind a reverse proxy; default false. */
@@ -71,11 +76,20 @@ export function get(app: Express, path: string, handler: Handler): void {
     });
 }
 
+/** Throws the 503 problem of the index's state when its data cannot be vouched for (see status.ts). */
+export function refuseUnservable(deps: AppDeps): void {
+  const { unavailable } = deps.status();
+  if (unavailable === null) return;
+  const transient = unavailable.code !== "index_halted" && unavailable.code !== "chain_replaced";
+  throw new HttpProblem(unavailable.code, unavailable.reason, transient ? { headers: { "Retry-After": "1" } } : {});
+}
+
 /**
  * Reads through one snapshot and sends the /v1 envelope; reuses the serialized response while the
  * index has not moved (see cache.ts).
  */
 export async function sendRead<T>(deps: AppDeps, res: Response, read: (reader: Reader) => Promise<ReadResult<T>>): Promise<void> {
+  refuseUnservable(deps);
   const key = res.req.originalUrl;
   const cursor = deps.cache === undefined ? undefined : await deps.store.get<Cursor>(keys.cursor);
   const cached = deps.cache?.get(key, cursor, deps.status().chainHead, deps.config.finalityDepth);

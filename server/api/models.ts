@@ -146,6 +146,7 @@ export const Status = named(
   "Status",
   z.object({
     chainHead: count.nullable(),
+    chainHeadAt: z.string().nullable(),
     indexedBlock: count.nullable(),
     indexedHash: z.string().nullable(),
     lag: z.number().int().nullable(),
@@ -154,6 +155,9 @@ export const Status = named(
     eventsPerSecond: z.number().nonnegative(),
     ready: z.boolean(),
     haltReason: z.string().nullable(),
+    unavailable: z
+      .object({ code: z.enum(["index_halted", "chain_replaced", "node_unavailable", "index_ahead_of_chain", "index_off_chain"]), reason: z.string() })
+      .nullable(),
     finalizedBlock: count.nullable(),
   }),
 );

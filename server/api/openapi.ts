@@ -29,7 +29,10 @@ const problem = (description: string, headers?: Json): Json => ({
 });
 
 /** The responses every /v1 route can give besides its own. */
-const common = { "400": response("BadRequest"), "405": response("MethodNotAllowed"), "429": response("RateLimited"), "500": response("Internal") };
+const UNAVAILABLE = "The indexed data cannot be vouched for now (docs/indexer.md, What the API vouches for): codes index_halted, chain_replaced (until the index is rebuilt), node_unavailable, index_ahead_of_chain, index_off_chain (transient: Retry-After)";
+const common = {
+  "400": response("BadRequest"), "405": response("MethodNotAllowed"), "429": response("RateLimited"), "500": response("Internal"), "503": problem(UNAVAILABLE),
+};
 
 function operation(operationId: string, summary: string, parameters: Json[], responses: Json, tag = "read"): Json {
   return { get: { operationId, summary, tags: [tag], parameters, responses } };
@@ -101,7 +104,7 @@ export function openApiDocument(config: ApiConfig): Json {
       }),
       "/health": ops("health", "The process serves", json({ type: "object", properties: { status: { const: "ok" } } })),
       "/ready": ops("ready", "Caught up and not halted", json({ type: "object", properties: { status: { const: "ready" } } }), {
-        "503": problem("Not ready (code not_ready): halted, or still catching up"),
+        "503": problem(`Not ready: catching up or ingestion failing (code not_ready); or ${UNAVAILABLE}`),
       }),
       "/status": ops("status", "The follower's status", json(ref("Status"))),
       "/metrics": ops("metrics", "Prometheus metrics", { "text/plain": { schema: { type: "string" } } }),
@@ -114,12 +117,12 @@ export function openApiDocument(config: ApiConfig): Json {
           requestBody: { required: true, content: json({ oneOf: [{ type: "object" }, { type: "array", maxItems: 20, items: { type: "object" } }] }) },
           responses: {
             "200": { description: "The node's JSON-RPC answer, as is", content: json({}) },
-            "400": response("BadRequest"),
-            "403": problem("Method not relayed (code rpc_method_not_relayed)"),
+            "400": problem("Invalid input (code bad_request), or eth_call / eth_estimateGas gas above the relay's cap (code rpc_gas_above_cap)"),
+            "403": problem("Method not relayed (code rpc_method_not_relayed), or a Host header that is not a loopback name, an IP address or in ALLOWED_HOSTS (code host_not_allowed)"),
             "404": problem("This server relays no JSON-RPC (code not_found)"),
             "413": problem("Body over 16 kB (code payload_too_large)"),
             "429": response("RateLimited"),
-            "503": problem("The node does not answer (code chain_unavailable)"),
+            "503": problem("The node does not answer within the time budget (code chain_unavailable), or too many relayed requests wait for it (code rpc_busy, Retry-After)"),
           },
         },
       },

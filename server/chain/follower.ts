@@ -11,12 +11,13 @@ import type { PublicClient } from "viem";
 
 import type { AnchorDataSource, Cursor, Hex, IndexedBlock, ProtocolEvent } from "../domain.ts";
 import { DEFAULT_BATCH_EVENTS, DEFAULT_CHUNK_LOGS } from "../config.ts";
-import { DeepReorgError, NonRetryableError, RetryableError } from "../errors.ts";
+import { ChainReplacedError, DeepReorgError, NonRetryableError, RetryableError } from "../errors.ts";
 import { resolveAnchors, type AnchorContext } from "../ingest/anchors.ts";
 import { createIngestor, readCursor, storedBlockHash, type BlockRecord } from "../ingest/apply.ts";
 import { keys } from "../store/keys.ts";
 import type { LevelStore } from "../store/level-store.ts";
 import { decodeLogs } from "./decode.ts";
+import { createChainWatch, replacedReason, type ChainReading } from "./watch.ts";
 
 export interface FollowerConfig {
   address: Hex;
@@ -86,8 +87,14 @@ export interface FollowerHooks {
   onReorg?: (depth: number) => void;
 }
 
+/** Why ingestion stopped: a reorg deeper than the window (or another fault), or another chain under the index. */
+export type HaltCode = "index_halted" | "chain_replaced";
+
 export interface FollowerStatus {
+  /** The node's head as last read (by the ingest loop or the watch, whichever asked last). */
   chainHead: number | null;
+  /** When that head was read (ms since the epoch), or null before the node answered. */
+  chainHeadAt: number | null;
   cursor: Cursor | null;
   lastReorgDepth: number;
   reorgs: number;
@@ -96,6 +103,9 @@ export interface FollowerStatus {
   /** The last polls all failed (node unreachable, or answers that cannot be used). */
   failing: boolean;
   haltReason: string | null;
+  haltCode: HaltCode | null;
+  /** The node has another block at the cursor's height than the indexed one (a reorg not repaired yet, or a halt). */
+  cursorOffChain: boolean;
 }
 
 export interface Follower {
@@ -106,6 +116,8 @@ export interface Follower {
   status(): FollowerStatus;
   /** One pass: index everything available now. Used by tests and by start(). */
   syncOnce(): Promise<void>;
+  /** One reading of the node by the watch (see watch.ts): head, chain identity, the cursor's block. */
+  checkChain(): Promise<void>;
 }
 
 export interface FollowerDeps {
@@ -116,13 +128,15 @@ export interface FollowerDeps {
   hooks?: FollowerHooks;
   /** Where the data of hash-mode anchored batches comes from (the relayer); none: they are `dataUnavailable`. */
   anchorData?: AnchorDataSource;
+  /** The watch's client (see watch.ts): one with a short timeout; default `client`. */
+  watchClient?: PublicClient;
 }
 
 const RATE_WINDOW_MS = 10_000;
 /** Consecutive failed polls after which the follower reports itself failing (/ready 503). */
 const FAILURES_BEFORE_NOT_READY = 3;
 
-export function createFollower({ client, store, logger, config, hooks = {}, anchorData }: FollowerDeps): Follower {
+export function createFollower({ client, store, logger, config, hooks = {}, anchorData, watchClient }: FollowerDeps): Follower {
   const controller = new AbortController();
   /** Every write to the index goes through it, so its record cache stays true. */
   const ingestor = createIngestor(store, config.reorgWindow, config.cacheRecords);
@@ -132,8 +146,47 @@ export function createFollower({ client, store, logger, config, hooks = {}, anch
   let running: Promise<void> | undefined;
   let checkedHead = false;
   const state: FollowerStatus = {
-    chainHead: null, cursor: null, lastReorgDepth: 0, reorgs: 0, eventsPerSecond: 0, caughtUp: false, failing: false, haltReason: null,
+    chainHead: null, chainHeadAt: null, cursor: null, lastReorgDepth: 0, reorgs: 0, eventsPerSecond: 0, caughtUp: false, failing: false,
+    haltReason: null, haltCode: null, cursorOffChain: false,
   };
+  /** When the request that read `state.chainHead` went out (performance.now()). */
+  let headIssuedAt = -Infinity;
+  /** A cursor the node was seen to have another block for (compared with the current one in status()). */
+  let offChain: Cursor | undefined;
+
+  /** Keeps the head of the request that went out last: an answer that arrives late is older. */
+  function noteHead(head: number, issuedAt: number): void {
+    if (issuedAt < headIssuedAt) return;
+    headIssuedAt = issuedAt;
+    state.chainHead = head;
+    state.chainHeadAt = Date.now();
+  }
+
+  /**
+   * Stops ingestion for good (until a restart). A replaced chain overrides an earlier halt: a chain
+   * restarted from scratch also looks like a reorg deeper than the window to the ingest loop, and
+   * the operator must be told the right remedy (a new index, not a look at the reorg).
+   */
+  function halt(code: HaltCode, reason: string): void {
+    if (state.haltReason !== null && (code !== "chain_replaced" || state.haltCode === "chain_replaced")) return;
+    state.haltReason = reason;
+    state.haltCode = code;
+    state.caughtUp = false;
+    logger.error({ code, reason }, "ingestion halted");
+  }
+
+  const watch = createChainWatch({
+    client: watchClient ?? client, store, logger, intervalMs: config.pollIntervalMs, signal: controller.signal,
+    onReplaced: (reason) => halt("chain_replaced", reason),
+    onReading(reading: ChainReading) {
+      noteHead(reading.head, reading.issuedAt);
+      state.cursor ??= reading.cursor ?? null;
+      const { cursor, hashAtCursor } = reading;
+      if (cursor === undefined || hashAtCursor === undefined) return;
+      if (hashAtCursor !== cursor.hash) offChain = cursor;
+      else if (offChain?.hash === cursor.hash) offChain = undefined;
+    },
+  });
   const recent: { at: number; events: number }[] = [];
   let anchorContext: Promise<AnchorContext> | undefined;
   /** Asked for only when a range holds an anchored batch. */
@@ -268,6 +321,8 @@ export function createFollower({ client, store, logger, config, hooks = {}, anch
     try {
       for (;;) {
         const range = await pending;
+        // A halt (the watch saw another chain) stops the backfill: nothing more from that node.
+        if (state.haltReason !== null) return;
         const more = range.to < target && !controller.signal.aborted;
         if (more) {
           pending = fetchChunk(range.to + 1, target);
@@ -322,16 +377,15 @@ export function createFollower({ client, store, logger, config, hooks = {}, anch
       return true;
     }
     if (onChain.hash === origin.hash) return true;
-    throw new NonRetryableError(
-      `the node's block ${origin.number} is not the one this index was built from (another chain, or a node restarted from scratch): delete the data directory to index this chain`,
-    );
+    throw new ChainReplacedError(replacedReason(origin));
   }
 
   async function syncOnce(): Promise<void> {
     if (state.haltReason !== null) return;
     try {
+      const issuedAt = performance.now();
       const head = Number(await client.getBlockNumber({ cacheTime: 0 }));
-      state.chainHead = head;
+      noteHead(head, issuedAt);
       let cursor = await readCursor(store);
       state.cursor = cursor ?? null;
       if (!checkedHead) {
@@ -341,7 +395,7 @@ export function createFollower({ client, store, logger, config, hooks = {}, anch
       }
       const target = head - config.confirmations;
       for (;;) {
-        if (controller.signal.aborted) return;
+        if (controller.signal.aborted || state.haltReason !== null) return;
         const next = cursor === undefined ? config.startBlock : cursor.number + 1;
         if (next > target) {
           // Caught up: the chain may still have replaced the blocks we hold at the same height.
@@ -368,13 +422,23 @@ export function createFollower({ client, store, logger, config, hooks = {}, anch
       }
     } catch (error) {
       if (error instanceof NonRetryableError) {
-        state.haltReason = error.message;
-        state.caughtUp = false;
-        logger.error({ err: error }, "ingestion halted");
+        // A deep reorg may be the chain replaced: the halt says which.
+        const replaced = error instanceof ChainReplacedError ? undefined : await replacedOrigin().catch(() => undefined);
+        if (error instanceof ChainReplacedError) halt("chain_replaced", error.message);
+        else if (replaced !== undefined) halt("chain_replaced", replacedReason(replaced));
+        else halt("index_halted", error.message);
         return;
       }
       throw error;
     }
+  }
+
+  /** The index's origin when the node has another block at its height (another chain), else undefined. */
+  async function replacedOrigin(): Promise<Cursor | undefined> {
+    const origin = await store.get<Cursor>(keys.origin);
+    if (origin === undefined) return undefined;
+    const onChain = await header(origin.number);
+    return onChain !== undefined && onChain.hash !== origin.hash ? origin : undefined;
   }
 
   async function loop(): Promise<void> {
@@ -395,14 +459,16 @@ export function createFollower({ client, store, logger, config, hooks = {}, anch
 
   return {
     start() {
-      running ??= loop();
+      // The watch goes on after a halt: /status keeps showing the node's head.
+      running ??= Promise.all([loop(), watch.run()]).then(() => {});
       return running;
     },
     async stop() {
       controller.abort();
       await running;
     },
-    status: () => ({ ...state }),
+    status: () => ({ ...state, cursorOffChain: offChain !== undefined && state.cursor?.hash === offChain.hash }),
     syncOnce,
+    checkChain: () => watch.check(),
   };
 }

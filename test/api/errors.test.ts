@@ -97,6 +97,20 @@ describe("errors", () => {
     assert.equal(res.body.instance, `urn:uuid:${res.headers.get("x-request-id")}`);
     assert.equal(res.body.type, "urn:pennypost:problem:not_found");
   });
+
+  it("sends a Content-Security-Policy that lets the page load nothing from another host and no inline style or script", async () => {
+    const res = await fetch(`${api.url}/`);
+    await res.text();
+    const policy = res.headers.get("content-security-policy") ?? "";
+    const directives = new Map(policy.split(";").map((d) => d.trim().split(/\s+/)).filter((d) => d[0] !== "").map(([name, ...sources]) => [name, sources]));
+    for (const [name, sources] of directives) {
+      for (const source of sources) {
+        assert.ok(["'self'", "'none'", "data:"].includes(source), `${name} allows ${source}`);
+      }
+    }
+    for (const name of ["default-src", "script-src", "style-src", "font-src", "img-src", "connect-src"]) assert.ok(directives.has(name), name);
+    assert.deepEqual(directives.get("style-src"), ["'self'"]);
+  });
 });
 
 describe("errors: unexpected failures", () => {

@@ -53,6 +53,35 @@ describe("operations and config", () => {
     });
   });
 
+  describe("when the indexed data cannot be vouched for (status.unavailable)", () => {
+    const codes = ["index_halted", "chain_replaced", "node_unavailable", "index_ahead_of_chain", "index_off_chain"] as const;
+    // A harness of its own: the posts mined here would move the other tests' blocks.
+    let api: Harness;
+    before(async () => {
+      api = await startApi();
+      await api.chain.mine(api.chain.post(ALICE, "served before"));
+    });
+    after(() => api.close());
+    for (const code of codes) {
+      it(`answers 503 ${code} with the reason on /ready and every data route, and 200 on /health and /status`, async () => {
+        Object.assign(api.status, { ready: false, unavailable: { code, reason: `because ${code}` } });
+        try {
+          for (const route of ["/ready", "/v1/posts", "/v1/posts/1", "/v1/posts/1/tips", "/v1/config", `/v1/authors/${ALICE}`, "/v1/leaderboards/posts", "/v1/stream"]) {
+            const res = await getJson(`${api.url}${route}`);
+            assert.deepEqual([route, res.status, problemCode(res), res.body.detail], [route, 503, code, `because ${code}`]);
+            const transient = code !== "index_halted" && code !== "chain_replaced";
+            if (route !== "/ready") assert.equal(res.headers.get("retry-after"), transient ? "1" : null, route);
+          }
+          assert.equal((await getJson(`${api.url}/health`)).status, 200);
+          assert.equal((await getJson(`${api.url}/status`)).body.unavailable.code, code);
+        } finally {
+          Object.assign(api.status, { ready: true, unavailable: null });
+        }
+        assert.equal((await getJson(`${api.url}/v1/posts`)).status, 200);
+      });
+    }
+  });
+
   describe("GET /status", () => {
     it("returns the follower's status as given", async () => {
       Object.assign(api.status, { chainHead: 12, indexedBlock: 10, indexedHash: "0xab", lag: 2, reorgs: 1, lastReorgDepth: 3 });

@@ -29,9 +29,12 @@ export interface Anvil {
   stop: () => Promise<void>;
 }
 
-/** `args`: extra anvil flags, e.g. `["--timestamp", "1700000000"]` for another genesis block. */
-export async function startAnvil(args: string[] = []): Promise<Anvil> {
-  const port = await freePort();
+/**
+ * `args`: extra anvil flags, e.g. `["--timestamp", "1700000000"]` for another genesis block.
+ * `port`: a given port (a node restarted where a server follows it); default a free one.
+ */
+export async function startAnvil(args: string[] = [], port?: number): Promise<Anvil> {
+  port ??= await freePort();
   const child: ChildProcess = spawn("node_modules/.bin/anvil", ["--host", "127.0.0.1", "--port", String(port), "--silent", ...args], { stdio: "ignore" });
   const url = `http://127.0.0.1:${port}`;
   // A local node answers in milliseconds: poll like it (viem's default is 4 s, which a receipt that
@@ -42,7 +45,7 @@ export async function startAnvil(args: string[] = []): Promise<Anvil> {
       await client.getChainId();
       break;
     } catch (error) {
-      if (i > 100) throw new Error("anvil did not start", { cause: error });
+      if (i > 1_200) throw new Error("anvil did not start in 120 s", { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

@@ -431,10 +431,15 @@ describe("web page: error messages (errors.ts)", () => {
     assert.equal(describeError(new HttpRequestError({ url: "http://127.0.0.1/rpc", status: 503 })).code, "chain_unavailable");
   });
 
-  it("maps the API's problem codes: 429, 503 chain_unavailable, 503 not_ready, no answer", () => {
+  it("maps the API's problem codes: 429, 503 chain_unavailable, 503 not_ready and the index's 503s with their reason, no answer", () => {
     assert.equal(describeError(new ApiError(429, "rate_limited", "", 30)).retryAfterSeconds, 30);
     assert.equal(describeError(new ApiError(503, "chain_unavailable", "")).code, "chain_unavailable");
     assert.equal(describeError(new ApiError(503, "not_ready", "catching up")).code, "not_ready");
+    for (const code of ["chain_replaced", "index_halted", "node_unavailable", "index_ahead_of_chain", "index_off_chain"] as const) {
+      const message = describeError(new ApiError(503, code, `because ${code}`));
+      assert.equal(message.code, "not_ready", code);
+      assert.match(message.message, new RegExp(`because ${code}`));
+    }
     assert.equal(describeError(new ApiError(0, "network", "")).code, "network");
   });
 });

@@ -30,6 +30,11 @@ export interface Ctx {
   config: ConfigView;
   readonly chain: Chain;
   readonly reader: Reader;
+  /**
+   * Unbatched: a transaction's simulation goes to the relay alone, so it gets the relay's whole
+   * gas cap (the eth_calls of one relayed batch share it: docs/api.md).
+   */
+  readonly simulator: Reader;
   readonly assets: Assets;
   /** The connected wallet; change it with setWallet (which tells the views). */
   wallet: Wallet | null;
@@ -65,8 +70,10 @@ async function readTokens(reader: Reader, tokens: Address[]): Promise<AssetInfo[
 
 export async function createContext(initial: ConfigView, announce: (message: string) => void): Promise<Ctx> {
   const chain = pageChain(initial.chainId);
-  // Batched: the reads of one view go to the relay as one JSON-RPC batch (the relay takes up to 20).
-  const reader = createPublicClient({ chain, transport: http(rpcUrl(), { batch: { batchSize: 20, wait: 5 }, retryCount: 0 }) }) as Reader;
+  // Batched: the reads of one view go to the relay as JSON-RPC batches of up to 8 (the relay takes
+  // up to 20, but its gas cap is shared by the eth_calls of a batch: 8 views get 62,500 gas each).
+  const reader = createPublicClient({ chain, transport: http(rpcUrl(), { batch: { batchSize: 8, wait: 5 }, retryCount: 0 }) }) as Reader;
+  const simulator = createPublicClient({ chain, transport: http(rpcUrl(), { retryCount: 0 }) }) as Reader;
   const tokens = [...new Set([...initial.acceptedTokens, initial.contracts.PennyTestToken].filter((t) => t !== undefined).map((t) => t.toLowerCase()))];
   const assets = new Assets(await readTokens(reader, tokens as Address[]));
   const listeners = new Set<Listener>();
@@ -75,6 +82,7 @@ export async function createContext(initial: ConfigView, announce: (message: str
     config: initial,
     chain,
     reader,
+    simulator,
     assets,
     wallet: null,
     tipAssets: () => assets.all().filter((info) => info.address === ETH || ctx.config.acceptedTokens.some((t) => t.toLowerCase() === info.address)),

@@ -125,6 +125,14 @@ function fromApi(error: ApiError): UserMessage {
       return { code: "chain_unavailable", message: "The chain is unavailable: the server cannot reach its JSON-RPC node. Try again shortly." };
     case "not_ready":
       return { code: "not_ready", message: `The index is not ready (${error.detail}). Try again in a moment.` };
+    // The server cannot vouch that its data is on the chain now (docs/indexer.md): it says why.
+    case "node_unavailable":
+    case "index_ahead_of_chain":
+    case "index_off_chain":
+      return { code: "not_ready", message: `The index cannot vouch for its data right now (${error.detail}). Try again in a moment.` };
+    case "index_halted":
+    case "chain_replaced":
+      return { code: "not_ready", message: `The index has stopped (${error.detail}): its operator must rebuild it.` };
     case "network":
       return { code: "network", message: "The PennyPost server does not answer. Is it running? Try again shortly." };
     case "not_found":

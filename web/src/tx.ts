@@ -61,7 +61,7 @@ export function sendContractTx<
 >(ctx: Ctx, wallet: Wallet, progress: Progress, call: SimulateContractParameters<abi, functionName, args, Chain>): Promise<TransactionReceipt> {
   return sendTx(ctx, wallet, progress, async (signing) => {
     // The caller's parameters are fully typed; viem's generics do not survive this indirection.
-    const { request } = await ctx.reader.simulateContract({ ...call, account: wallet.client.account } as never);
+    const { request } = await ctx.simulator.simulateContract({ ...call, account: wallet.client.account } as never);
     signing();
     return wallet.client.writeContract(request as never);
   });

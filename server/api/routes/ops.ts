@@ -16,7 +16,8 @@ export function registerOpsRoutes(app: Express, deps: AppDeps, openapi: object):
 
   get(app, "/ready", (_req, res) => {
     const status = deps.status();
-    if (status.haltReason !== null) throw new HttpProblem("not_ready", `ingestion halted: ${status.haltReason}`);
+    if (status.unavailable !== null) throw new HttpProblem(status.unavailable.code, status.unavailable.reason);
+    if (status.haltReason !== null) throw new HttpProblem("not_ready", status.haltReason);
     if (!status.ready) throw new HttpProblem("not_ready", "catching up");
     res.json({ status: "ready" });
   });

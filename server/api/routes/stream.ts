@@ -10,7 +10,7 @@
  */
 import type { Express } from "express";
 
-import { get, type AppDeps } from "../context.ts";
+import { get, refuseUnservable, type AppDeps } from "../context.ts";
 import { streamEventId, type StreamEvent } from "../hub.ts";
 import type { HttpMetrics } from "../observe.ts";
 import { noQuerySchema, parseInput } from "../schemas.ts";
@@ -30,6 +30,7 @@ export function registerStreamRoutes(app: Express, deps: AppDeps, metrics: HttpM
 
   get(app, "/v1/stream", (req, res) => {
     parseInput(noQuerySchema, req.query, "query");
+    refuseUnservable(deps);
     res.status(200);
     res.setHeader("Content-Type", "text/event-stream; charset=utf-8");
     res.setHeader("Cache-Control", "no-cache, no-transform");
