@@ -242,11 +242,19 @@ contract RelayedHandler is TestBase {
         uint256 paid = pennyPost.anchoredFeesPaid(author);
         more = bound(more, 0, pennyPost.depositOf(author, address(0)) + 1);
         IPennyPostRelayed.AnchoredFee[] memory fees = new IPennyPostRelayed.AnchoredFee[](1);
-        fees[0] = IPennyPostRelayed.AnchoredFee(author, 0, keccak256("anchored"), paid + more, paid + more, "");
+        fees[0] = IPennyPostRelayed.AnchoredFee(
+            author, 0, keccak256("anchored"), paid + more, paid + more, "", 0, 0, new bytes32[](0)
+        );
+        flaw %= 5;
+        if (flaw != 3) {
+            // anchored alone in a batch of one (root = leaf); flaw 3: signed but never anchored
+            bytes32 leaf = pennyPost.anchoredLeaf(0, author, 0, keccak256("anchored")); // before the prank
+            vm.prank(SEQUENCER);
+            fees[0].batchId = pennyPost.anchorHash(leaf, 1, 0);
+        }
         bytes32 digest = _typed(
             keccak256(abi.encode(ANCHORED_POST_TYPEHASH, author, 0, keccak256("anchored"), paid + more, paid + more))
         );
-        flaw %= 4;
         fees[0].signature = _sign(flaw == 1 ? _keys[(i + 1) % ACTORS] : flaw == 2 ? _sessionPks[i] : _keys[i], digest);
 
         uint256[ASSETS] memory before = _sumDeposits();
