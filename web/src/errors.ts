@@ -18,7 +18,7 @@ export type ErrorCode =
   | "wrong_network" | "no_wallet" | "insufficient_funds" | "rejected" | "paused" | "wrong_fee" | "content_empty"
   | "content_too_long" | "invalid_amount" | "unknown_post" | "nothing_owed" | "token_not_accepted" | "rate_limited"
   | "chain_unavailable" | "not_ready" | "network" | "not_found" | "contract" | "reverted" | "timeout" | "unknown"
-  | "relayer_unavailable" | "relayer_refused" | "no_session" | "relayed_post" | "withdrawal_locked";
+  | "relayer_unavailable" | "relayer_refused" | "no_session" | "relayed_post" | "withdrawal_locked" | "unverified_post";
 
 export interface UserMessage {
   code: ErrorCode;
