@@ -19,7 +19,8 @@
  *   tp!<asset>                      the top posts by total tipped in the asset: [[post, total], ...], richest first
  *   ta!<asset>                      the top authors by tips received (after fees) in the asset, likewise
  *   ab!<batch>                      an anchored batch: event, status, leaf hashes (proofs are rebuilt from them)
- *   px!<post>                       an anchored post whose signature does not check: served by id, in no listing
+ *   px!<post>                       an anchored post whose signature does not check, or a replay: served by id, in no listing
+ *   as!<author>!<seq>               the anchored post that holds (author, seq): {postId}; a later copy is a replay
  *   sk!<account>!<key>              a live ETH session key of an account: {cap, expiry} (deleted when revoked)
  *
  * <block> is 12 digits, <post> and <batch> 20 digits, <pos> is <block><logIndex 6 digits>.
@@ -77,6 +78,7 @@ export const keys = {
   batch: (batchId: bigint | number) => `ab!${postPart(batchId)}`,
   hiddenPost: (postId: bigint | number) => `px!${postPart(postId)}`,
   session: (account: string, key: string) => `sk!${addressPart(account)}!${addressPart(key)}`,
+  anchoredSeq: (author: string, seq: bigint | string) => `as!${addressPart(author)}!${pad(seq, 78)}`,
 } as const;
 
 /** Key ranges for iteration: every key that starts with `prefix`. */
