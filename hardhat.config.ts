@@ -27,12 +27,12 @@ export default defineConfig({
       default: {
         version: SOLC_VERSION,
         path: fileURLToPath(import.meta.resolve("solc/soljson.js")),
-        settings: { optimizer: { enabled: true, runs: 10_000 }, evmVersion: "prague" },
+        settings: { optimizer: { enabled: true, runs: 2_000 }, evmVersion: "prague" },
       },
       production: {
         version: SOLC_VERSION,
         path: fileURLToPath(import.meta.resolve("solc/soljson.js")),
-        settings: { optimizer: { enabled: true, runs: 10_000 }, evmVersion: "prague" },
+        settings: { optimizer: { enabled: true, runs: 2_000 }, evmVersion: "prague" },
       },
     },
   },

@@ -43,6 +43,9 @@ abstract contract PennyPostDirect is IPennyPost, Ownable2Step, Pausable, Reentra
     uint160 internal _ethFeesOwed;
 
     address internal _treasury;
+    // in the treasury's slot: when the contract was last unpaused (deposit withdrawals wait a full
+    // WITHDRAWAL_DELAY after it, see PennyPostRelayed.completeDepositWithdrawal)
+    uint64 internal _unpausedAt;
     mapping(uint256 postId => address author) internal _authorOf;
     mapping(address account => mapping(address asset => uint256 amount)) internal _owed;
     mapping(address token => uint256 amount) internal _tokenFeesOwed;
@@ -123,7 +126,7 @@ abstract contract PennyPostDirect is IPennyPost, Ownable2Step, Pausable, Reentra
 
     /// @inheritdoc IPennyPost
     function withdrawTo(address asset, address to) external {
-        if (to == address(0)) revert PennyPostZeroAddress();
+        _checkRecipient(to);
         _withdraw(msg.sender, asset, to);
     }
 
@@ -171,6 +174,7 @@ abstract contract PennyPostDirect is IPennyPost, Ownable2Step, Pausable, Reentra
     /// @inheritdoc IPennyPost
     function unpause() external onlyOwner {
         _unpause();
+        _unpausedAt = uint64(block.timestamp);
     }
 
     // ---------------------------------------------------------------- views
@@ -181,9 +185,8 @@ abstract contract PennyPostDirect is IPennyPost, Ownable2Step, Pausable, Reentra
     }
 
     /// @inheritdoc IPennyPost
-    function authorOf(uint256 postId) external view returns (address author) {
-        author = _authorOf[postId];
-        if (author == address(0)) revert PennyPostUnknownPost(postId);
+    function authorOf(uint256 postId) external view returns (address) {
+        return _directAuthor(postId);
     }
 
     /// @inheritdoc IPennyPost
@@ -223,7 +226,7 @@ abstract contract PennyPostDirect is IPennyPost, Ownable2Step, Pausable, Reentra
     function _tipToken(uint256 postId, address token, uint256 amount) private {
         if (!_accepted[token]) revert PennyPostTokenNotAccepted(token);
         if (amount == 0) revert PennyPostZeroTip();
-        if (_authorOf[postId] == address(0)) revert PennyPostUnknownPost(postId);
+        _directAuthor(postId);
 
         _pullToken(token, amount);
         _credit(postId, token, amount);
@@ -242,8 +245,7 @@ abstract contract PennyPostDirect is IPennyPost, Ownable2Step, Pausable, Reentra
     /// @dev Splits a tip that has already arrived: the author is owed `amount - fee`, the treasury `fee`.
     function _credit(uint256 postId, address asset, uint256 amount) private {
         if (amount == 0) revert PennyPostZeroTip();
-        address author = _authorOf[postId];
-        if (author == address(0)) revert PennyPostUnknownPost(postId);
+        address author = _directAuthor(postId);
 
         // Rounds down, so fee <= amount * MAX_TIP_FEE_BPS / 10_000 < amount and the subtraction is safe.
         uint256 fee = Math.mulDiv(amount, _tipFeeBps, _BPS);
@@ -256,6 +258,22 @@ abstract contract PennyPostDirect is IPennyPost, Ownable2Step, Pausable, Reentra
         }
 
         emit Tipped(postId, msg.sender, author, asset, amount, fee);
+    }
+
+    /// @dev The stored author of direct post `postId`; reverts for a relayed post (no stored author)
+    /// and for an id that is no post.
+    function _directAuthor(uint256 postId) private view returns (address author) {
+        author = _authorOf[postId];
+        if (author == address(0)) {
+            if (postId != 0 && postId <= _postCount) revert PennyPostNotDirectPost(postId);
+            revert PennyPostUnknownPost(postId);
+        }
+    }
+
+    /// @dev An account money can be sent or credited to: neither address(0) nor this contract.
+    function _checkRecipient(address to) internal view {
+        if (to == address(0)) revert PennyPostZeroAddress();
+        if (to == address(this)) revert PennyPostSelfAddress();
     }
 
     function _withdraw(address account, address asset, address to) private nonReentrant {
@@ -288,7 +306,7 @@ abstract contract PennyPostDirect is IPennyPost, Ownable2Step, Pausable, Reentra
     }
 
     function _setTreasury(address newTreasury) private {
-        if (newTreasury == address(0)) revert PennyPostZeroAddress();
+        _checkRecipient(newTreasury);
         emit TreasurySet(_treasury, newTreasury);
         _treasury = newTreasury;
     }

@@ -81,7 +81,7 @@ abstract contract PennyPostRelayed is IPennyPostRelayed, PennyPostDirect, EIP712
 
     /// @inheritdoc IPennyPostRelayed
     function deposit(address account) external payable whenNotPaused {
-        if (account == address(0)) revert PennyPostZeroAddress();
+        _checkRecipient(account);
         if (msg.value == 0) revert PennyPostZeroDeposit();
         _deposits[account][ETH] += msg.value;
         emit Deposited(account, ETH, msg.value);
@@ -89,7 +89,7 @@ abstract contract PennyPostRelayed is IPennyPostRelayed, PennyPostDirect, EIP712
 
     /// @inheritdoc IPennyPostRelayed
     function depositToken(address account, address token, uint256 amount) external whenNotPaused nonReentrant {
-        if (account == address(0)) revert PennyPostZeroAddress();
+        _checkRecipient(account);
         if (!_accepted[token]) revert PennyPostTokenNotAccepted(token);
         if (amount == 0) revert PennyPostZeroDeposit();
         _pullToken(token, amount);
@@ -116,15 +116,13 @@ abstract contract PennyPostRelayed is IPennyPostRelayed, PennyPostDirect, EIP712
     }
 
     /// @inheritdoc IPennyPostRelayed
-    function completeDepositWithdrawal(address asset, address to) external nonReentrant {
-        if (to == address(0)) revert PennyPostZeroAddress();
-        PendingWithdrawal memory pending = _withdrawals[msg.sender][asset];
-        if (pending.unlockAt == 0) revert PennyPostNoPendingWithdrawal(msg.sender, asset);
-        if (block.timestamp < pending.unlockAt) {
-            revert PennyPostWithdrawalLocked(msg.sender, asset, pending.unlockAt);
-        }
+    function completeDepositWithdrawal(address asset, address to) external whenNotPaused nonReentrant {
+        _checkRecipient(to);
+        (uint256 requested, uint256 unlockAt) = pendingWithdrawal(msg.sender, asset);
+        if (unlockAt == 0) revert PennyPostNoPendingWithdrawal(msg.sender, asset);
+        if (block.timestamp < unlockAt) revert PennyPostWithdrawalLocked(msg.sender, asset, unlockAt);
         delete _withdrawals[msg.sender][asset];
-        uint256 amount = Math.min(pending.amount, _deposits[msg.sender][asset]);
+        uint256 amount = Math.min(requested, _deposits[msg.sender][asset]);
         if (amount == 0) revert PennyPostNothingToWithdraw(msg.sender, asset);
         _deposits[msg.sender][asset] -= amount;
         emit DepositWithdrawn(msg.sender, asset, to, amount);
@@ -240,8 +238,9 @@ abstract contract PennyPostRelayed is IPennyPostRelayed, PennyPostDirect, EIP712
         if (t.amount == 0) return PennyPostZeroTip.selector;
         if (t.postId == 0 || t.postId > count) return PennyPostUnknownPost.selector;
         if (t.author == address(0)) return PennyPostZeroAddress.selector;
-        address stored = _authorOf[t.postId];
-        if (stored != address(0) && stored != t.author) return PennyPostAuthorMismatch.selector;
+        if (t.asset != ETH && !_accepted[t.asset]) return PennyPostTokenNotAccepted.selector;
+        bytes4 authorReason = _checkTippedAuthor(t.postId, t.author);
+        if (authorReason != 0) return authorReason;
         if (_deposits[t.tipper][t.asset] < t.amount) return PennyPostInsufficientDeposit.selector;
         bytes32 digest = _hashTip(t.tipper, t.postId, t.author, t.asset, t.amount, t.nonce, t.deadline);
         return _authorize(t.tipper, digest, t.signature, t.asset, t.amount);
@@ -291,6 +290,8 @@ abstract contract PennyPostRelayed is IPennyPostRelayed, PennyPostDirect, EIP712
             uint256 amount;
             if (f.cumulativeFee <= paid) {
                 reason = PennyPostFeeAlreadySettled.selector;
+            } else if (!_isAnchored(f)) {
+                reason = PennyPostNotAnchored.selector;
             } else {
                 amount = f.cumulativeFee - paid;
                 if (_deposits[f.author][ETH] < amount) {
@@ -316,6 +317,24 @@ abstract contract PennyPostRelayed is IPennyPostRelayed, PennyPostDirect, EIP712
             emit AnchoredFeesSettled(f.author, msg.sender, f.seq, f.cumulativeFee, amount);
         }
         if (credited != 0) _owed[msg.sender][ETH] += credited;
+    }
+
+    /// @dev Whether the post `f` names is leaf `f.index` of anchored batch `f.batchId` (false for an
+    /// unknown batch: its count is 0).
+    function _isAnchored(AnchoredFee calldata f) private view returns (bool) {
+        return _inAnchor(_anchors[f.batchId], f.index, f.author, f.parentId, f.contentHash, f.proof);
+    }
+
+    /// @dev Whether the post (`author`, `parentId`, `contentHash`) is leaf `index` of anchor `a`.
+    function _inAnchor(
+        Anchor memory a,
+        uint256 index,
+        address author,
+        uint256 parentId,
+        bytes32 contentHash,
+        bytes32[] calldata proof
+    ) private pure returns (bool) {
+        return index < a.count && MerkleProof.verifyCalldata(proof, a.root, anchoredLeaf(index, author, parentId, contentHash));
     }
 
     // ---------------------------------------------------------------- vouchers
@@ -348,6 +367,7 @@ abstract contract PennyPostRelayed is IPennyPostRelayed, PennyPostDirect, EIP712
         VoucherState storage state = _vouchers[v.tipper][v.asset];
         uint256 settled = state.settled;
         if (v.cumulativeAmount <= settled || v.tips.length == 0) return (PennyPostVoucherStale.selector, 0);
+        if (v.asset != ETH && !_accepted[v.asset]) return (PennyPostTokenNotAccepted.selector, 0);
         uint256 count = _postCount;
         bytes32 h = state.tipsHash;
         uint256 sum;
@@ -356,8 +376,8 @@ abstract contract PennyPostRelayed is IPennyPostRelayed, PennyPostDirect, EIP712
             if (t.amount == 0 || t.author == address(0) || t.postId == 0 || t.postId > count) {
                 return (PennyPostVoucherMismatch.selector, 0);
             }
-            address stored = _authorOf[t.postId];
-            if (stored != address(0) && stored != t.author) return (PennyPostAuthorMismatch.selector, 0);
+            bytes4 authorReason = _checkTippedAuthor(t.postId, t.author);
+            if (authorReason != 0) return (authorReason, 0);
             h = keccak256(abi.encode(h, t.postId, t.author, t.amount));
             sum += t.amount;
         }
@@ -368,6 +388,15 @@ abstract contract PennyPostRelayed is IPennyPostRelayed, PennyPostDirect, EIP712
             keccak256(abi.encode(_VOUCHER_TYPEHASH, v.tipper, v.asset, v.cumulativeAmount, v.tipsHash))
         );
         return (_authorize(v.tipper, digest, v.signature, v.asset, amount), amount);
+    }
+
+    /// @dev 0 if `author` (not address(0)) can be credited a tip on post `postId`, otherwise the
+    /// reason: PennyPost itself is owed nothing, and a direct post's stored author must match.
+    function _checkTippedAuthor(uint256 postId, address author) private view returns (bytes4) {
+        if (author == address(this)) return PennyPostSelfAddress.selector;
+        address stored = _authorOf[postId];
+        if (stored != address(0) && stored != author) return PennyPostAuthorMismatch.selector;
+        return 0;
     }
 
     // ---------------------------------------------------------------- admin
@@ -388,12 +417,14 @@ abstract contract PennyPostRelayed is IPennyPostRelayed, PennyPostDirect, EIP712
 
     /// @inheritdoc IPennyPostRelayed
     function pendingWithdrawal(address account, address asset)
-        external
+        public
         view
         returns (uint256 amount, uint256 unlockAt)
     {
         PendingWithdrawal memory pending = _withdrawals[account][asset];
-        return (pending.amount, pending.unlockAt);
+        // A pause stops settlements: the delay restarts in full when it ends.
+        unlockAt = pending.unlockAt == 0 ? 0 : Math.max(pending.unlockAt, _unpausedAt + WITHDRAWAL_DELAY);
+        return (pending.amount, unlockAt);
     }
 
     /// @inheritdoc IPennyPostRelayed
@@ -424,8 +455,7 @@ abstract contract PennyPostRelayed is IPennyPostRelayed, PennyPostDirect, EIP712
 
     /// @inheritdoc IPennyPostRelayed
     function anchorOf(uint256 batchId) external view returns (bytes32 root, uint256 firstPostId, uint256 count) {
-        Anchor memory a = _anchors[batchId];
-        if (a.count == 0) revert PennyPostUnknownBatch(batchId);
+        Anchor memory a = _knownAnchor(batchId);
         return (a.root, a.firstPostId, a.count);
     }
 
@@ -457,10 +487,11 @@ abstract contract PennyPostRelayed is IPennyPostRelayed, PennyPostDirect, EIP712
         bytes32 contentHash,
         bytes32[] calldata proof
     ) external view returns (bool) {
-        Anchor memory a = _anchors[batchId];
-        if (a.count == 0) revert PennyPostUnknownBatch(batchId);
-        if (postId < a.firstPostId || postId >= uint256(a.firstPostId) + a.count) return false;
-        return MerkleProof.verifyCalldata(proof, a.root, anchoredLeaf(postId - a.firstPostId, author, parentId, contentHash));
+        Anchor memory a = _knownAnchor(batchId);
+        // an id below the batch's first wraps around to an index past its count
+        unchecked {
+            return _inAnchor(a, postId - a.firstPostId, author, parentId, contentHash, proof);
+        }
     }
 
     /// @inheritdoc IPennyPostRelayed
@@ -486,6 +517,11 @@ abstract contract PennyPostRelayed is IPennyPostRelayed, PennyPostDirect, EIP712
     }
 
     // ---------------------------------------------------------------- internal
+
+    function _knownAnchor(uint256 batchId) private view returns (Anchor memory a) {
+        a = _anchors[batchId];
+        if (a.count == 0) revert PennyPostUnknownBatch(batchId);
+    }
 
     function _freeMemoryPointer() private pure returns (uint256 pointer) {
         assembly ("memory-safe") {

@@ -3,35 +3,23 @@
  *
  *   node scripts/verify-proof.ts <postId> [--api http://127.0.0.1:8080] [--rpc http://127.0.0.1:8545] [--contract 0x…]
  *
- * Fetches the post and its Merkle proof from the API, then checks against the chain:
- *  1. the root of its batch, read FROM THE CHAIN (`anchorOf(batchId)`), and the post id in the
- *     batch's reserved range;
- *  2. the proof off chain (`verifyAnchorProof`, lib/relayed.ts) against that root;
- *  3. the proof on chain (the contract's `verifyAnchoredPost` view);
- *  4. the content the API serves hashes to the proven leaf's contentHash;
- *  5. the EIP-712 `AnchoredPost` signature recovers to the author, or to a session key the author
+ * Fetches the post and its Merkle proof from the API, then checks against the chain with
+ * lib/verify-anchored.ts (`verifyAnchoredPost`):
+ *  1. the root of its batch, read FROM THE CHAIN (`anchorOf(batchId)`), the post id asked for, served
+ *     and proven, inside the batch's reserved range, and the batch the post names;
+ *  2. the leaf rebuilt from the SERVED post (id, author, parent, content hash) against that root,
+ *     off chain (`verifyAnchorProof`) and on chain (the contract's `verifyAnchoredPost` view), and
+ *     each served field against the proven leaf's, by name;
+ *  3. the EIP-712 `AnchoredPost` signature recovers to the author, or to a session key the author
  *     has authorized for ETH on chain (checked now; a key revoked since then reports as such).
  * Prints each check and a verdict; exits 0 when every check passes, 1 otherwise (2: usage error).
  * The contract address comes from the API's /v1/config unless --contract gives it.
  */
 import { parseArgs } from "node:util";
 
-import { createPublicClient, getAddress, http, recoverTypedDataAddress, type Address, type Hex } from "viem";
+import { createPublicClient, getAddress, http } from "viem";
 
-import { pennyPostAbi } from "../lib/generated/abi.ts";
-import { contentHash, verifyAnchorProof, type AnchorLeaf } from "../lib/anchored.ts";
-import { ETH, pennyPostDomain, relayedTypes } from "../lib/relayed.ts";
-
-interface Proof {
-  postId: string;
-  batchId: string;
-  leaf: { index: number; postId: string; author: Address; parentId: string; contentHash: Hex };
-  leafHash: Hex;
-  proof: Hex[];
-  root: Hex;
-  anchor: { batchId: string; firstPostId: string; count: string; dataHash: Hex; txHash: Hex; blockNumber: number };
-  signed: { seq: string; cumulativeFee: string; signature: Hex };
-}
+import { failedChecks, verifyAnchoredPost, type ChainReader, type Check, type ServedPost, type ServedProof, type Verification } from "../lib/verify-anchored.ts";
 
 const usage = "usage: node scripts/verify-proof.ts <postId> [--api http://127.0.0.1:8080] [--rpc http://127.0.0.1:8545] [--contract 0x…]";
 
@@ -47,23 +35,19 @@ async function fetchJson(url: string): Promise<{ status: number; body: any }> {
   return { status: response.status, body };
 }
 
-export async function verifyProof(postId: string, options: { api: string; rpc: string; contract?: string | undefined }): Promise<boolean> {
-  const results: [string, boolean, string?][] = [];
-  const check = (name: string, ok: boolean, detail?: string) => {
-    results.push([name, ok, detail]);
-    console.log(`${ok ? "ok  " : "FAIL"}  ${name}${detail === undefined ? "" : `: ${detail}`}`);
-    return ok;
-  };
+/** Prints each check and the verdict; `failed` names what the chain does not prove ("" when ok). */
+export async function verifyProof(postId: string, options: { api: string; rpc: string; contract?: string | undefined }): Promise<{ ok: boolean; failed: string }> {
+  const print = (c: Check) => console.log(`${c.ok ? "ok  " : "FAIL"}  ${c.name}${c.detail === undefined ? "" : `: ${c.detail}`}`);
 
   const proofRes = await fetchJson(`${options.api}/v1/posts/${postId}/proof`);
   if (proofRes.status !== 200) {
-    check("the API serves a proof", false, `${proofRes.status} ${proofRes.body?.code ?? ""} ${proofRes.body?.detail ?? ""}`.trim());
+    print({ name: "the API serves a proof", ok: false, detail: `${proofRes.status} ${proofRes.body?.code ?? ""} ${proofRes.body?.detail ?? ""}`.trim() });
     console.log(`\nVERDICT: NOT VERIFIED: post ${postId} has no anchored proof`);
-    return false;
+    return { ok: false, failed: "no anchored proof" };
   }
-  const p = proofRes.body.data as Proof;
+  const proof = proofRes.body.data as ServedProof;
   const postRes = await fetchJson(`${options.api}/v1/posts/${postId}`);
-  const post = postRes.body?.data as { content: string; author: Address; parentId: string } | undefined;
+  const post = postRes.status === 200 ? (postRes.body?.data as ServedPost | undefined) : undefined;
 
   let contract = options.contract;
   if (contract === undefined) {
@@ -73,44 +57,18 @@ export async function verifyProof(postId: string, options: { api: string; rpc: s
   }
   const address = getAddress(contract);
   const client = createPublicClient({ transport: http(options.rpc, { retryCount: 1 }) });
-  const chainId = await client.getChainId();
-  console.log(`post ${postId}, batch ${p.batchId}, contract ${address} on chain ${chainId} (${options.rpc})\n`);
+  console.log(`post ${postId}, batch ${proof.batchId}, contract ${address} on chain ${await client.getChainId()} (${options.rpc})\n`);
 
-  const batchId = BigInt(p.batchId);
-  const [root, firstPostId, count] = await client.readContract({ address, abi: pennyPostAbi, functionName: "anchorOf", args: [batchId] }).catch(() => [undefined, 0n, 0n] as const);
-  if (!check("the batch is anchored on chain", root !== undefined, root === undefined ? `anchorOf(${batchId}) reverted` : `root ${root}`)) return verdict(false, postId);
-  const rootOnChain = root as Hex;
-  // The leaf names the post by its position in the batch, from the range read from the chain.
-  const leaf: AnchorLeaf = [BigInt(postId) - firstPostId, getAddress(p.leaf.author), BigInt(p.leaf.parentId), p.leaf.contentHash];
-  check("the proof is for this post id, inside the batch's reserved range", BigInt(p.leaf.postId) === BigInt(postId) && BigInt(postId) >= firstPostId && BigInt(postId) < firstPostId + count,
-    `ids ${firstPostId}..${firstPostId + count - 1n}`);
-  check("the API's root is the chain's", p.root.toLowerCase() === rootOnChain.toLowerCase());
-  check("the proof verifies off chain against the chain's root (verifyAnchorProof)", verifyAnchorProof(rootOnChain, leaf, p.proof));
-  const onChain = await client.readContract({ address, abi: pennyPostAbi, functionName: "verifyAnchoredPost", args: [batchId, BigInt(postId), leaf[1], leaf[2], leaf[3], p.proof] });
-  check("the contract's verifyAnchoredPost accepts it", onChain);
-  check("the served content hashes to the proven contentHash", post !== undefined && contentHash(post.content) === p.leaf.contentHash.toLowerCase());
-
-  if (post !== undefined) {
-    const signer = await recoverTypedDataAddress({
-      domain: pennyPostDomain(chainId, address), types: relayedTypes, primaryType: "AnchoredPost",
-      message: { author: leaf[1], parentId: leaf[2], content: post.content, seq: BigInt(p.signed.seq), cumulativeFee: BigInt(p.signed.cumulativeFee) },
-      signature: p.signed.signature,
-    }).catch(() => undefined);
-    if (signer === undefined) {
-      check("the author's signature", false, "the signature does not recover");
-    } else if (signer === leaf[1]) {
-      check("the author signed it", true, signer);
-    } else {
-      const [, , expiry] = await client.readContract({ address, abi: pennyPostAbi, functionName: "session", args: [leaf[1], signer, ETH] });
-      check("a session key of the author signed it", expiry !== 0n, expiry === 0n ? `${signer} is not (or no longer) a session key of ${leaf[1]}` : `${signer}, expires ${expiry}`);
-    }
-  }
-  return verdict(results.every(([, ok]) => ok), postId);
+  const result = await verifyAnchoredPost(client as unknown as ChainReader, address, BigInt(postId), post, proof);
+  for (const c of result.checks) print(c);
+  return { ok: verdict(result, postId), failed: failedChecks(result) };
 }
 
-function verdict(ok: boolean, postId: string): boolean {
-  console.log(`\nVERDICT: ${ok ? "VERIFIED" : "NOT VERIFIED"}: post ${postId} ${ok ? "is in its anchored batch on chain, signed by its author" : "failed a check above"}`);
-  return ok;
+function verdict(result: Verification, postId: string): boolean {
+  console.log(result.ok
+    ? `\nVERDICT: VERIFIED: post ${postId} is in its anchored batch on chain, signed by its author, and the API served it as proven`
+    : `\nVERDICT: NOT VERIFIED: the API served post ${postId} with something the chain does not prove (${failedChecks(result)})`);
+  return result.ok;
 }
 
 if (import.meta.main) {
@@ -130,7 +88,7 @@ if (import.meta.main) {
     process.exit(2);
   }
   try {
-    const ok = await verifyProof(postId, { api: parsed.values.api, rpc: parsed.values.rpc, contract: parsed.values.contract });
+    const { ok } = await verifyProof(postId, { api: parsed.values.api, rpc: parsed.values.rpc, contract: parsed.values.contract });
     process.exit(ok ? 0 : 1);
   } catch (error) {
     console.error(`error: ${(error as Error).message}`);

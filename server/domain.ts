@@ -144,6 +144,8 @@ export interface AnchoredPostRecord extends PostRecord {
   signatureValid: boolean;
   signer: Address | null;
   signed: { seq: string; cumulativeFee: string; signature: Hex };
+  /** A replay: the id of the earlier anchored post with the same author and seq (this copy counts for nothing). */
+  replayOf?: string;
 }
 
 /** An anchored batch (`ab!<batchId>`): the event, what the index made of its data, and its leaves. */
@@ -161,6 +163,8 @@ export interface BatchRecord {
   /** Posts indexed (valid signatures) and hidden (bad signatures); 0 unless valid. */
   posts: number;
   hidden: number;
+  /** Posts of this batch that re-anchor a signed post already anchored (same author and seq): hidden, counted nowhere. */
+  replays?: Array<{ postId: string; replayOf: string }>;
   /** The leaf hashes in batch order (empty unless valid): proofs are rebuilt from them. */
   leaves: Hex[];
   block: number;

@@ -84,6 +84,10 @@ const pennyPostErrors: { [N in PennyPostError]: Explain<typeof pennyPostAbi, N> 
   PennyPostUnknownPost: ([postId]) => `there is no post #${postId}; find post ids with \`./pennypost feed\`.`,
   PennyPostWrongFee: ([, required], ctx) => `the posting fee changed to ${ctx.amount(ETH, required)}; run again.`,
   PennyPostZeroAddress: () => "an address that must be set was the zero address.",
+  PennyPostSelfAddress: () => "PennyPost itself cannot receive money (as treasury, recipient, deposit account or tipped author): name another address.",
+  PennyPostNotDirectPost: ([postId], ctx) =>
+    `post #${postId} was relayed (batched or anchored): the chain stores no author for it, so it cannot be tipped directly; tip it with ${ctx.command(`tip --post ${postId} --via voucher`)}.`,
+  PennyPostNotAnchored: ([author, seq]) => `${author}'s post seq ${seq} is not in the anchored batch the settlement names: no fee is taken for a post that was not published.`,
   PennyPostZeroTip: () => "a tip must be worth more than 0; give a larger --amount.",
   InvalidShortString: () => "the contract's EIP-712 name is invalid (a deployment bug).",
   StringTooLong: ([text]) => `"${text}" is too long for an EIP-712 name.`,

@@ -69,8 +69,9 @@ export default async function showAction(args: ShowArguments, hre: HardhatRuntim
     if (anchored !== undefined) {
       const p = anchored.data;
       // The leaf names the post by its position in the batch.
-      const leaf: AnchorLeaf = [id - BigInt(p.anchor.firstPostId), getAddress(p.leaf.author), BigInt(p.leaf.parentId), p.leaf.contentHash];
-      const consistent = verifyAnchorProof(p.root, leaf, p.proof) && contentHash(post.content) === p.leaf.contentHash.toLowerCase();
+      // The leaf is rebuilt from the post as served (author, parent, content), not from the proof's own fields.
+      const leaf: AnchorLeaf = [id - BigInt(p.anchor.firstPostId), getAddress(post.author), BigInt(post.parentId), contentHash(post.content)];
+      const consistent = verifyAnchorProof(p.root, leaf, p.proof);
       rows.push(
         ["batch", `#${p.batchId}: posts #${p.anchor.firstPostId}..#${BigInt(p.anchor.firstPostId) + BigInt(p.anchor.count) - 1n}, anchored in block ${p.anchor.blockNumber}, tx ${p.anchor.txHash}`],
         ["merkle root", p.root],
@@ -89,7 +90,10 @@ export default async function showAction(args: ShowArguments, hre: HardhatRuntim
     if (args.verify) {
       if (anchored === undefined) throw new CliError(`post #${id} is a ${post.mode} post: its Posted event in tx ${post.txHash} is its proof; --verify is for anchored posts`);
       console.log("");
-      if (!(await verifyProof(String(id), { api: api.url, rpc: await rpcUrl(hre) }))) throw new CliError(`post #${id} failed verification against the chain (see the checks above)`);
+      const result = await verifyProof(String(id), { api: api.url, rpc: await rpcUrl(hre) });
+      if (!result.ok) {
+        throw new CliError(`the index at ${api.url} served post #${id} with what the chain does not prove (${result.failed}): do not trust this index; verify against another (--api)`);
+      }
     }
   });
 }

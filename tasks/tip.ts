@@ -6,6 +6,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { getAddress, parseEventLogs, type Address, type TransactionReceipt } from "viem";
 
 import { pennyPostAbi, pennyTestTokenAbi } from "../lib/generated/abi.ts";
+import { failedChecks, verifyAnchoredPost, type ChainReader, type ServedPost, type ServedProof } from "../lib/verify-anchored.ts";
 import { approve, resolveAsset, type Asset } from "./assets.ts";
 import { openApi, openChain, runCommand, type Api, type Chain, type Session } from "./context.ts";
 import { nextVoucher, openRelay, requireDeposit } from "./relay.ts";
@@ -88,11 +89,42 @@ async function tipToken(chain: Chain, session: Session, postId: bigint, tokenTex
   );
 }
 
+/**
+ * The author a signed tip on `postId` names, checked against the chain before anything is signed.
+ * The chain stores no author for a relayed post, so a signed tip credits whoever it names: an index
+ * that lies about the author would redirect the tip. A direct post's stored author is checked by the
+ * contract itself (PennyPostAuthorMismatch); a batched post's author is in its Posted event; an
+ * anchored post's is proven by its batch's root (lib/verify-anchored.ts). Chosen over binding the
+ * leaf in the signed tip (which would let the chain refuse a wrong author) because it needs no
+ * contract or signature change, costs no gas per tip, and leaves PennyPost within EIP-170; the
+ * price is that every client must check (the CLI and the page do; see docs/protocol.md).
+ */
+async function provenAuthor(chain: Chain, api: Api, postId: bigint, post: ServedPost & { mode: string; block: number }): Promise<Address> {
+  const refuse = (why: string) =>
+    new CliError(`the index at ${api.url} serves post #${postId} with ${why}: no tip was signed; tip through an index you trust (--api)`);
+  if (post.mode.startsWith("anchored")) {
+    const proof = (await api.get<ServedProof>(`/v1/posts/${postId}/proof`))?.data;
+    if (proof === undefined) throw refuse("no proof of its batch");
+    const verified = await verifyAnchoredPost(chain.publicClient as unknown as ChainReader, chain.pennyPost, postId, post, proof);
+    if (!verified.ok || verified.provenAuthor === undefined) throw refuse(`what the chain does not prove (${failedChecks(verified)})`);
+    return verified.provenAuthor;
+  }
+  if (post.mode === "batched") {
+    const block = BigInt(post.block);
+    const [posted] = await chain.publicClient.getContractEvents({ address: chain.pennyPost, abi: pennyPostAbi, eventName: "Posted", args: { postId }, fromBlock: block, toBlock: block });
+    if (posted?.args.author === undefined || getAddress(posted.args.author) !== getAddress(post.author)) {
+      throw refuse(`an author its Posted event in block ${block} does not name`);
+    }
+    return getAddress(posted.args.author);
+  }
+  return getAddress(post.author);
+}
+
 /** Signs a tip (or the next cumulative voucher) and sends it through the relayer. */
 async function tipRelayed(chain: Chain, session: Session, api: Api, mode: "batched" | "voucher", postId: bigint, amount: bigint): Promise<void> {
-  const post = (await api.get<{ author: Address }>(`/v1/posts/${postId}`))?.data;
+  const post = (await api.get<ServedPost & { mode: string; block: number }>(`/v1/posts/${postId}`))?.data;
   if (post === undefined) throw new CliError(`the index at ${api.url} has no post #${postId}: see the ids with \`./pennypost feed\``);
-  const author = getAddress(post.author);
+  const author = await provenAuthor(chain, api, postId, post);
   const relay = openRelay(chain, api);
   const state = await relay.state();
   requireDeposit(state, amount, "a relayed tip", session.place);

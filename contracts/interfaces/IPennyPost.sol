@@ -14,7 +14,12 @@ pragma solidity ^0.8.28;
 ///
 /// Assets are named by address; `address(0)` (the constant `ETH`) is ether.
 ///
-/// Token rule: only tokens the owner has accepted with `setTokenAccepted` can be tipped. An accepted
+///  - no money is ever owed to the contract itself: it cannot be the treasury, a withdrawal's
+///    recipient, a deposit's account or a tipped author (`PennyPostSelfAddress`).
+///
+/// Token rule: only tokens the owner has accepted with `setTokenAccepted` can be tipped or deposited,
+/// in every mode (a direct tip reverts; a batched tip or a voucher in a token delisted after it was
+/// signed is skipped with `PennyPostTokenNotAccepted`). An accepted
 /// token must be a plain ERC-20: the amount that arrives equals the amount sent (fee-on-transfer
 /// tokens are rejected at tip time with `PennyPostTokenTransferMismatch`), balances do not change
 /// without transfers (no rebasing), and transfers do not call back (hooks are also blocked by the
@@ -62,6 +67,15 @@ interface IPennyPost {
     /// @notice An address that must be set (treasury, withdrawal recipient) was `address(0)`.
     error PennyPostZeroAddress();
 
+    /// @notice PennyPost itself cannot receive money it holds (a treasury, withdrawal recipient,
+    /// deposit account or tipped author): what it sent itself would be owed to no one.
+    error PennyPostSelfAddress();
+
+    /// @notice Post `postId` exists but was relayed (batched or anchored): the chain stores no
+    /// author for it, so it cannot be tipped directly. Tip it with a signed `Tip` in a batch or a
+    /// voucher, naming its author (see {IPennyPostRelayed}).
+    error PennyPostNotDirectPost(uint256 postId);
+
     /// @notice Only the treasury or the owner may trigger a fee withdrawal.
     error PennyPostNotTreasury(address caller);
 
@@ -70,8 +84,9 @@ interface IPennyPost {
     /// @notice A post was published.
     /// @dev Indexer invariants: post ids start at 1 and increase by exactly one per `Posted`; two
     /// `Posted` events never carry the same id; `parentId` is 0 for a top-level post, otherwise the
-    /// id of an earlier post; `fee` equals `postFee()` at the time and is owed to the treasury
-    /// (`feesOwed(ETH)` grows by `fee`); `content` is the UTF-8 text, 1..MAX_CONTENT_BYTES bytes.
+    /// id of an earlier post; `fee` equals `postFee()` at the time; for a direct post it is owed
+    /// to the treasury (`feesOwed(ETH)` grows by `fee`), for a batched post (`submitBatch`) to the
+    /// relayer that submitted it (`owed(relayer, ETH)` grows by `fee`); `content` is the UTF-8 text, 1..MAX_CONTENT_BYTES bytes.
     event Posted(uint256 indexed postId, address indexed author, uint256 indexed parentId, uint256 fee, string content);
 
     /// @notice A post was tipped `amount` units of `asset` (`ETH` = address(0)).
@@ -111,7 +126,8 @@ interface IPennyPost {
 
     // ---------------------------------------------------------------- tipping
 
-    /// @notice Tips post `postId` with `msg.value` wei.
+    /// @notice Tips post `postId` with `msg.value` wei. Only direct posts (whose author is stored)
+    /// can be tipped this way; a relayed post reverts with `PennyPostNotDirectPost`.
     function tip(uint256 postId) external payable;
 
     /// @notice Tips post `postId` with `amount` of the accepted `token`, pulled with `transferFrom`
@@ -151,13 +167,15 @@ interface IPennyPost {
     /// @notice Sets the tip fee in basis points, at most MAX_TIP_FEE_BPS.
     function setTipFeeBps(uint256 newBps) external;
 
-    /// @notice Sets the address that receives fees.
+    /// @notice Sets the address that receives fees (not `address(0)`, not PennyPost itself).
     function setTreasury(address newTreasury) external;
 
     /// @notice Accepts (or stops accepting) `token` for tips. See the token rule above.
     function setTokenAccepted(address token, bool accepted) external;
 
-    /// @notice Stops posting and tipping. Withdrawals stay open so that no one's money is locked.
+    /// @notice Stops posting, tipping and every settlement. Withdrawals of what is owed stay open so
+    /// that no one's money is locked; deposit withdrawals can be requested but complete only once
+    /// unpaused, and no sooner than WITHDRAWAL_DELAY after the unpause (see {IPennyPostRelayed}).
     function pause() external;
 
     /// @notice Resumes posting and tipping.
@@ -168,7 +186,8 @@ interface IPennyPost {
     /// @notice Number of posts so far; also the id of the newest post.
     function postCount() external view returns (uint256);
 
-    /// @notice Author of post `postId`; reverts with `PennyPostUnknownPost` if there is no such post.
+    /// @notice Author of direct post `postId`; reverts with `PennyPostUnknownPost` if there is no such
+    /// post, `PennyPostNotDirectPost` if it is a relayed one (the chain stores no author for it).
     function authorOf(uint256 postId) external view returns (address);
 
     /// @notice What `account` can withdraw in `asset`.

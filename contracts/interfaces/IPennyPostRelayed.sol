@@ -48,6 +48,10 @@ interface IPennyPostRelayed {
     /// Moves `amount` of `asset` from the tipper's deposit: `author` is credited the amount minus the tip fee.
     /// The tipper names the author it pays (relayed posts store no author on chain); when the post is a
     /// direct one, whose author is stored, the two must match.
+    /// The author is neither `address(0)` nor PennyPost (`PennyPostSelfAddress`), and a token
+    /// `asset` must still be accepted when the tip executes (`PennyPostTokenNotAccepted`). The chain
+    /// cannot check the author of an anchored post (only its leaf is on chain): a client verifies it
+    /// against the batch's root before signing (lib/verify-anchored.ts).
     struct SignedTip {
         address tipper;
         uint256 postId;
@@ -64,6 +68,11 @@ interface IPennyPostRelayed {
     /// `contentHash` is `keccak256(bytes(content))`, which is what EIP-712 signs for a string.
     /// `cumulativeFee` is what the author agrees to have paid in posting fees for its anchored posts
     /// 1..`seq`, in wei of ETH.
+    /// The post must be anchored: `proof` is the Merkle proof of the leaf
+    /// `anchoredLeaf(index, author, parentId, contentHash)` in anchored batch `batchId` (position
+    /// `index`), so that no fee is ever paid for a post that was not published. (The leaf does not
+    /// carry `seq`: an author who signed two posts with the same parent and content, only one of them
+    /// anchored, can be charged up to the larger of their two cumulative fees.)
     struct AnchoredFee {
         address author;
         uint256 parentId;
@@ -71,6 +80,9 @@ interface IPennyPostRelayed {
         uint256 seq;
         uint256 cumulativeFee;
         bytes signature;
+        uint256 batchId;
+        uint256 index;
+        bytes32[] proof;
     }
 
     /// @notice One tip inside a voucher's hash chain.
@@ -84,7 +96,8 @@ interface IPennyPostRelayed {
     /// `TipVoucher(address tipper,address asset,uint256 cumulativeAmount,bytes32 tipsHash)`.
     /// `tipsHash` is the last link of the chain `h_0 = 0`, `h_i = keccak256(abi.encode(h_{i-1}, postId_i,
     /// author_i, amount_i))` over every tip the tipper ever made in `asset`, and `cumulativeAmount` is the
-    /// sum of their amounts. `tips` are the links after the last settled one.
+    /// sum of their amounts. `tips` are the links after the last settled one. As for `SignedTip`: no
+    /// author is `address(0)` or PennyPost, and a token `asset` must still be accepted.
     struct Voucher {
         address tipper;
         address asset;
@@ -153,6 +166,10 @@ interface IPennyPostRelayed {
     /// @notice No anchored batch has id `batchId`.
     error PennyPostUnknownBatch(uint256 batchId);
 
+    /// @notice The post a fee settlement names is not in the anchored batch it names (wrong proof,
+    /// index or batch): no fee is paid for a post that was not published.
+    error PennyPostNotAnchored(address author, uint256 seq);
+
     /// @notice The relayer gave an ERC-1271 check too little gas: the whole batch reverts instead of
     /// skipping an action that could have been valid.
     error PennyPostInsufficientGas();
@@ -219,7 +236,7 @@ interface IPennyPostRelayed {
 
     // ---------------------------------------------------------------- deposits
 
-    /// @notice Adds `msg.value` wei to the ETH deposit of `account`.
+    /// @notice Adds `msg.value` wei to the ETH deposit of `account` (not `address(0)`, not PennyPost).
     function deposit(address account) external payable;
 
     /// @notice Adds `amount` of the accepted `token` (pulled with `transferFrom`) to the deposit of `account`.
@@ -233,7 +250,10 @@ interface IPennyPostRelayed {
     function cancelDepositWithdrawal(address asset) external;
 
     /// @notice Completes the caller's pending withdrawal of `asset`, paying `to` the requested amount or
-    /// what is left of the deposit if settlements spent some of it meanwhile.
+    /// what is left of the deposit if settlements spent some of it meanwhile. Reverts while paused,
+    /// and with `PennyPostWithdrawalLocked` before the unlock time `pendingWithdrawal` reports: the
+    /// later of the request's unlock time and WITHDRAWAL_DELAY after the last unpause, so that
+    /// relayers always get a full delay in which settlements can run, even across a pause.
     function completeDepositWithdrawal(address asset, address to) external;
 
     // ---------------------------------------------------------------- session keys and nonces
@@ -276,7 +296,8 @@ interface IPennyPostRelayed {
     /// @notice The `asset` deposit of `account` (including any amount pending withdrawal).
     function depositOf(address account, address asset) external view returns (uint256);
 
-    /// @notice The pending withdrawal of `account` in `asset` (0, 0 if none).
+    /// @notice The pending withdrawal of `account` in `asset` (0, 0 if none); `unlockAt` is when it can
+    /// complete (see `completeDepositWithdrawal`).
     function pendingWithdrawal(address account, address asset) external view returns (uint256 amount, uint256 unlockAt);
 
     /// @notice The next nonce `account` must sign for a batched action.

@@ -280,6 +280,33 @@ export const pennyPostAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "author",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "seq",
+        "type": "uint256"
+      }
+    ],
+    "name": "PennyPostNotAnchored",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "postId",
+        "type": "uint256"
+      }
+    ],
+    "name": "PennyPostNotDirectPost",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "caller",
         "type": "address"
       }
@@ -328,6 +355,11 @@ export const pennyPostAbi = [
       }
     ],
     "name": "PennyPostPostFeeTooHigh",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "PennyPostSelfAddress",
     "type": "error"
   },
   {
@@ -1512,7 +1544,7 @@ export const pennyPostAbi = [
     "outputs": [
       {
         "internalType": "address",
-        "name": "author",
+        "name": "",
         "type": "address"
       }
     ],
@@ -2202,6 +2234,21 @@ export const pennyPostAbi = [
             "internalType": "bytes",
             "name": "signature",
             "type": "bytes"
+          },
+          {
+            "internalType": "uint256",
+            "name": "batchId",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "index",
+            "type": "uint256"
+          },
+          {
+            "internalType": "bytes32[]",
+            "name": "proof",
+            "type": "bytes32[]"
           }
         ],
         "internalType": "struct IPennyPostRelayed.AnchoredFee[]",

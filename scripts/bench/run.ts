@@ -16,7 +16,7 @@ import { createPublicClient, createWalletClient, encodeEventTopics, encodeFuncti
 import { privateKeyToAccount } from "viem/accounts";
 
 import { pennyPostAbi } from "../../lib/generated/abi.ts";
-import { contentHash, type AnchoredPost } from "../../lib/anchored.ts";
+import { buildAnchorTree, contentHash, type AnchoredPost, type AnchorTree } from "../../lib/anchored.ts";
 import { pennyPostDomain } from "../../lib/relayed.ts";
 import { loadConfig } from "../../server/config.ts";
 import { startServer, type RunningServer } from "../../server/main.ts";
@@ -300,9 +300,21 @@ async function makeTipTargets(stack: Stack, population: Population): Promise<{ p
 
 /** settleAnchoredFees with each author's newest anchored post of the scenario, 128 authors per call. */
 async function settleAnchoredFees(stack: Stack, units: Unit<AnchoredPost[]>[]): Promise<RawReceipt[]> {
-  const newest = new Map<Address, AnchoredPost>();
-  for (const unit of units) for (const post of unit.payload) newest.set(post.author, post);
-  const items = [...newest.values()].map((p) => ({ author: p.author, parentId: p.parentId, contentHash: contentHash(p.content), seq: p.seq, cumulativeFee: p.cumulativeFee, signature: p.signature }));
+  // Each fee names where its post was anchored (the contract pays none for a post it cannot find):
+  // a unit's root names its batch in the Anchored logs.
+  const anchoredLogs = await stack.client.getContractEvents({ address: stack.contract, abi: pennyPostAbi, eventName: "Anchored", fromBlock: stack.deployBlock });
+  const batchOf = new Map(anchoredLogs.map((log) => [log.args.root!.toLowerCase(), log.args.batchId!]));
+  const newest = new Map<Address, { post: AnchoredPost; batchId: bigint; index: number; tree: AnchorTree }>();
+  for (const unit of units) {
+    const tree = buildAnchorTree(unit.payload);
+    const batchId = batchOf.get(tree.root.toLowerCase());
+    if (batchId === undefined) throw new Error(`no Anchored event has the root ${tree.root} of a submitted unit`);
+    for (const [index, post] of unit.payload.entries()) newest.set(post.author, { post, batchId, index, tree });
+  }
+  const items = [...newest.values()].map(({ post: p, batchId, index, tree }) => ({
+    author: p.author, parentId: p.parentId, contentHash: contentHash(p.content), seq: p.seq, cumulativeFee: p.cumulativeFee, signature: p.signature,
+    batchId, index: BigInt(index), proof: tree.proof(index),
+  }));
   const txs: SetupTx[] = [];
   for (let i = 0; i < items.length; i += 128) {
     const data = encodeFunctionData({ abi: pennyPostAbi, functionName: "settleAnchoredFees", args: [items.slice(i, i + 128)] });

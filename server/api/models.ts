@@ -40,6 +40,7 @@ export const Post = named(
     signer: address.nullable().optional(),
     signed: z.object({ seq: Uint256, cumulativeFee: Uint256, signature: z.string() }).optional()
       .meta({ description: "Anchored posts: what the author signed besides the post (EIP-712 AnchoredPost)" }),
+    replayOf: Uint256.optional().meta({ description: "Anchored posts: a replay of this earlier post (same author and seq); counted nowhere, in no listing" }),
     ...where,
   }),
 );
@@ -85,6 +86,9 @@ export const Batch = named(
     reason: z.string().nullable(),
     posts: count.meta({ description: "Posts indexed" }),
     hidden: count.meta({ description: "Posts stored but hidden: their signature does not check" }),
+    replays: z.array(z.object({ postId: Uint256, replayOf: Uint256 })).meta({
+      description: "Posts of this batch that re-anchor a signed post already anchored (same author and seq, so the same signed digest or an equivocation): served by id with replayOf, counted nowhere",
+    }),
     ...where,
   }),
 );

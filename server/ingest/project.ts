@@ -345,7 +345,7 @@ function applyAnchored(w: Working, event: ProtocolEvent & { kind: "Anchored" }, 
   const batch: BatchRecord = {
     batchId: event.batchId.toString(), sequencer: event.sequencer, root: event.root, firstPostId: event.firstPostId.toString(),
     count: event.count.toString(), dataHash: event.dataHash, mode: resolved.mode, status: resolved.status,
-    reason: resolved.status === "invalid" ? resolved.reason : null, posts: 0, hidden: 0, leaves: resolved.status === "valid" ? resolved.leaves : [],
+    reason: resolved.status === "invalid" ? resolved.reason : null, posts: 0, hidden: 0, replays: [], leaves: resolved.status === "valid" ? resolved.leaves : [],
     block: Number(event.blockNumber), logIndex: event.logIndex, txHash: event.txHash, timestamp: event.timestamp,
   };
   if (resolved.status === "valid") {
@@ -368,6 +368,17 @@ function applyAnchored(w: Working, event: ProtocolEvent & { kind: "Anchored" }, 
         batch.hidden += 1;
         continue;
       }
+      // A signed post is (author, seq): a copy the sequencer anchors again, in this batch or a later
+      // one, is a replay. It is served by id, flagged, and counts nowhere.
+      const seqKey = keys.anchoredSeq(signed.author, signed.seq);
+      const first = w.read<{ postId: string }>(seqKey);
+      if (first !== undefined) {
+        post.replayOf = first.postId;
+        w.create(keys.hiddenPost(postId), post);
+        (batch.replays ??= []).push({ postId: post.id, replayOf: first.postId });
+        continue;
+      }
+      w.record(seqKey, () => ({ postId: post.id }));
       // What the author paid for this post: its running total minus that of the author's previous
       // anchored post (0 before the first). A total that does not grow costs nothing and moves nothing.
       const fees = w.record<AnchoredFeesRecord>(keys.anchoredFees(signed.author), () => ({ cumulativeFee: "0" }));

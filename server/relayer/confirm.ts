@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import { parseEventLogs, toEventSelector, toFunctionSelector, type Address, type Hex, type Log, type PublicClient, type TransactionReceipt } from "viem";
 
 import { pennyPostAbi } from "../../lib/generated/abi.ts";
+import { buildAnchorTree } from "../../lib/anchored.ts";
 import type { ChainView } from "./chain-view.ts";
 import { addressesIn } from "./chain-view.ts";
 import { batchedOrder } from "./encode.ts";
@@ -303,7 +304,10 @@ export class Watcher {
       const anchored = logs.find((l) => l.eventName === "Anchored");
       const first = anchored?.eventName === "Anchored" ? anchored.args.firstPostId : 0n;
       for (const [i, p] of entries.entries()) outcomes.push({ id: p.record.id, status: "included", postId: (first + BigInt(i)).toString() });
-      ops.push(...fees.included(entries.flatMap((p) => (p.action.type === "post" && p.action.mode !== "batched" ? [{ action: p.action, signer: p.signer }] : []))));
+      const posts = entries.flatMap((p) => (p.action.type === "post" && p.action.mode !== "batched" ? [{ action: p.action, signer: p.signer }] : []));
+      // The tree encodeActions anchored (post i is leaf i): each author's newest post settles its fees with its proof.
+      const tree = buildAnchorTree(posts.map(({ action }) => ({ ...action.message, signature: action.signature })));
+      ops.push(...fees.included(posts, anchored?.eventName === "Anchored" ? anchored.args.batchId : 0n, tree.proof));
     }
     m.outcomes = outcomes;
     // Anchoring changes no account's state on chain (fees move only when settled): the authors'

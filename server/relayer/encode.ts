@@ -18,6 +18,10 @@ export interface FeeItem {
   seq: bigint;
   cumulativeFee: bigint;
   signature: Hex;
+  /** The anchored batch, leaf position and Merkle proof of the post (`settleAnchoredFees` checks them against the root). */
+  batchId: bigint;
+  index: bigint;
+  proof: Hex[];
 }
 
 /** Batched mode runs every post before any tip: the order outcomes come back in. */

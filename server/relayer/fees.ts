@@ -27,6 +27,11 @@ interface Included {
   seq: string;
   cumulativeFee: string;
   signature: Hex;
+  /** Where it was anchored: the batch, its leaf's position and the leaf's Merkle proof (the contract
+   * pays no fee for a post it cannot find anchored); absent in older stores. */
+  batchId?: string;
+  index?: string;
+  proof?: Hex[];
   /** Who signed it, recovered on acceptance (null: a contract wallet's signature); absent in older stores. */
   signer?: Address | null;
   /** When the oldest post not yet paid for was included (ms). */
@@ -87,10 +92,13 @@ export class AnchoredFees {
     return [put(keys.anchored(a), state)];
   }
 
-  /** Posts anchored on chain: each author's newest becomes what its settlement presents. */
-  included(posts: ReadonlyArray<{ action: AnchoredPostAction; signer: Address | null }>, now = Date.now()): Op[] {
+  /**
+   * Posts anchored on chain as batch `batchId`, in batch order (post i is leaf i): each author's
+   * newest becomes what its settlement presents, with its leaf's proof (`proof(i)`).
+   */
+  included(posts: ReadonlyArray<{ action: AnchoredPostAction; signer: Address | null }>, batchId: bigint, proof: (index: number) => Hex[], now = Date.now()): Op[] {
     const touched = new Set<Address>();
-    for (const { action, signer } of posts) {
+    for (const [index, { action, signer }] of posts.entries()) {
       const m = action.message;
       const a = lower(m.author);
       const state = this.states.get(a) ?? { accepted: { seq: m.seq.toString(), cumulativeFee: m.cumulativeFee.toString() } };
@@ -98,7 +106,7 @@ export class AnchoredFees {
         const unpaidSince = this.owing.has(a) ? (state.included?.unpaidSince ?? now) : now;
         state.included = {
           parentId: m.parentId.toString(), contentHash: contentHash(m.content), seq: m.seq.toString(), cumulativeFee: m.cumulativeFee.toString(),
-          signature: action.signature, signer, unpaidSince,
+          signature: action.signature, signer, unpaidSince, batchId: batchId.toString(), index: index.toString(), proof: proof(index),
         };
       }
       this.states.set(a, state);
@@ -149,8 +157,11 @@ export class AnchoredFees {
     for (const a of authors) this.inFlight.delete(lower(a));
   }
 
-  /** The fee item for an author's included state. */
+  /** The fee item for an author's included state (a store older than `batchId` has none: the chain would skip it). */
   static item(author: Address, i: Included): FeeItem {
-    return { author, parentId: BigInt(i.parentId), contentHash: i.contentHash, seq: BigInt(i.seq), cumulativeFee: BigInt(i.cumulativeFee), signature: i.signature };
+    return {
+      author, parentId: BigInt(i.parentId), contentHash: i.contentHash, seq: BigInt(i.seq), cumulativeFee: BigInt(i.cumulativeFee), signature: i.signature,
+      batchId: BigInt(i.batchId ?? 0), index: BigInt(i.index ?? 0), proof: i.proof ?? [],
+    };
   }
 }

@@ -19,7 +19,8 @@
  *   tp!<asset>                      the top posts by total tipped in the asset: [[post, total], ...], richest first
  *   ta!<asset>                      the top authors by tips received (after fees) in the asset, likewise
  *   ab!<batch>                      an anchored batch: event, status, leaf hashes (proofs are rebuilt from them)
- *   px!<post>                       an anchored post whose signature does not check: served by id, in no listing
+ *   px!<post>                       an anchored post whose signature does not check, or a replay: served by id, in no listing
+ *   as!<author>!<seq>               the anchored post that holds (author, seq): {postId}; a later copy is a replay
  *   sk!<account>!<key>              a live ETH session key of an account: {cap, expiry} (deleted when revoked)
  *   af!<account>                    the cumulative anchored fee of the account's latest listed anchored post:
  *                                   {cumulativeFee}; a post's fee is its signed cumulativeFee minus this
@@ -80,6 +81,7 @@ export const keys = {
   hiddenPost: (postId: bigint | number) => `px!${postPart(postId)}`,
   session: (account: string, key: string) => `sk!${addressPart(account)}!${addressPart(key)}`,
   anchoredFees: memo((account: string) => `af!${addressPart(account)}`),
+  anchoredSeq: (author: string, seq: bigint | string) => `as!${addressPart(author)}!${pad(seq, 78)}`,
 } as const;
 
 /** Key ranges for iteration: every key that starts with `prefix`. */

@@ -10,8 +10,9 @@ import type { LevelStore } from "./level-store.ts";
  * 1: the first layout (leaderboards as an index of every tipped post and author).
  * 2: leaderboards as one top-100 record per board and asset (tp!, ta!).
  * 3: an anchored post's `fee` is what its author paid for it (was "0"), from each author's af! record.
+ * 4: an anchored post counts once per (author, seq) (as!); a re-anchored copy is a replay (px!, flagged in its batch).
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** Marks an empty index with this layout; accepts an index of this layout; refuses any other. */
 export async function checkSchema(store: LevelStore): Promise<void> {

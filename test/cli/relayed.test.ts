@@ -9,6 +9,7 @@ import { buildAnchorTree, encodeAnchorData } from "../../lib/anchored.ts";
 import { pennyPostDomain, signAnchoredPost } from "../../lib/relayed.ts";
 import type { RunningServer } from "../../server/main.ts";
 import { removeTempDirs } from "../indexer/helpers.ts";
+import { LIES, lyingApi } from "../indexer/lying-api.ts";
 import { assertFails, field, pennypost, startApi, startCliChain, untilIndexed, writeAs, type CliChain } from "./helpers.ts";
 
 const ETH = "0x0000000000000000000000000000000000000000";
@@ -131,6 +132,45 @@ describe("pennypost deposit, session and show --verify (CLI)", function () {
       });
       assert.equal(verified.status, 0, verified.stderr);
       assert.match(verified.stdout, /VERDICT: VERIFIED/);
+    });
+
+    // issue 16: through a proxy that changed only the author and the parent, show --verify printed
+    // VERDICT: VERIFIED and exited 0, and a voucher tip credited the proxy's author.
+    it("--verify through an index that lies about the author and the parent: NOT VERIFIED, exit 1, says so", async () => {
+      const liar = await lyingApi(api.url, { body: (path, body) => { LIES.author!.body(path, body); LIES.parent!.body(path, body); } });
+      try {
+        const id = String(firstPostId + 1n);
+        const shown = await pennypost(undefined, ["show", "--post", id, "--api", liar.url]);
+        assert.equal(shown.status, 0, shown.stderr);
+        assert.match(field(shown.stdout, "proof"), /THEY DO NOT lead from this post to the root above/);
+        const result = await pennypost(undefined, ["show", "--post", id, "--api", liar.url, "--verify", "--network", "custom"], {
+          env: { PENNYPOST_RPC_URL: chain.anvil.url, PENNYPOST_DEPLOYER_KEY: chain.key(0) },
+        });
+        assert.equal(result.status, 1, result.stdout);
+        assert.match(result.stdout, /FAIL +author: the post's author is the proven leaf's/);
+        assert.match(result.stdout, /FAIL +parent: the post's parent is the proven leaf's/);
+        assert.match(result.stdout, /VERDICT: NOT VERIFIED/);
+        assert.match(result.stderr, new RegExp(`the index at ${liar.url} served post #${id} with what the chain does not prove \\(author, parent, .*\\): do not trust this index`));
+      } finally {
+        await liar.close();
+      }
+    });
+
+    it("a voucher or batched tip on an anchored post is not signed when the index lies about its author", async () => {
+      const liar = await lyingApi(api.url, LIES.author!);
+      try {
+        const id = String(firstPostId + 3n);
+        const before = await read<[bigint, Hex]>("voucherState", [user, ETH]);
+        for (const via of ["voucher", "batched"]) {
+          assertFails(await pennypost(chain, ["tip", "--post", id, "--amount", "0.0001", "--via", via, "--api", liar.url], { as: USER }),
+            new RegExp(`serves post #${id} with what the chain does not prove \\(author.*\\): no tip was signed`));
+        }
+        assert.deepEqual(await read<[bigint, Hex]>("voucherState", [user, ETH]), before, "nothing settled");
+        const relay = await fetch(`${api.url}/v1/accounts/${user}/relay`).then((r) => r.json()) as { data: { nextNonce: string } };
+        assert.equal(relay.data.nextNonce, String(await read<bigint>("nonces", [user])), "the relayer holds no action of the user");
+      } finally {
+        await liar.close();
+      }
     });
 
     it("--verify on a direct post says its Posted event is its proof", async () => {

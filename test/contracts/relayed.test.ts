@@ -143,7 +143,20 @@ describe("relayed modes (viem + lib/relayed.ts)", () => {
     const { pennyPost, owner, domain, authors, publicClient } = await networkHelpers.loadFixture(relayedFixture);
     const a = authors[0]!;
     const last = await signAnchoredPost(a, domain, { author: a.address, parentId: 0n, content: "fifth", seq: 5n, cumulativeFee: 5n * POST_FEE });
-    const item = { author: a.address, parentId: 0n, contentHash: contentHash("fifth"), seq: 5n, cumulativeFee: 5n * POST_FEE, signature: last.signature };
+    // Signed, not anchored yet: no batch holds it, so no fee is taken (issue 16).
+    const unanchored = { author: a.address, parentId: 0n, contentHash: contentHash("fifth"), seq: 5n, cumulativeFee: 5n * POST_FEE, signature: last.signature, batchId: 0n, index: 0n, proof: [] as Hex[] };
+    const refused = await receipt(publicClient, await pennyPost.write.settleAnchoredFees([[unanchored]]));
+    const [notAnchored] = await pennyPost.getEvents.ActionSkipped({}, { fromBlock: refused.blockNumber, toBlock: refused.blockNumber });
+    assert.equal(notAnchored?.args.reason, selector("PennyPostNotAnchored(address,uint256)"));
+    assert.equal(await pennyPost.read.anchoredFeesPaid([a.address]), 0n);
+    // Anchored as leaf 1 of a two-post batch: the settlement names the batch, the leaf and its proof.
+    const other = authors[1]!;
+    const tree = buildAnchorTree([last, await signAnchoredPost(other, domain, { author: other.address, parentId: 0n, content: "x", seq: 1n, cumulativeFee: POST_FEE })].reverse());
+    await receipt(publicClient, await pennyPost.write.anchorHash([tree.root, 2n, tree.root]));
+    const item = { ...unanchored, batchId: await pennyPost.read.anchorCount(), index: 1n, proof: tree.proof(1) };
+    const wrongLeaf = await receipt(publicClient, await pennyPost.write.settleAnchoredFees([[{ ...item, index: 0n, proof: tree.proof(0) }]]));
+    const [wrong] = await pennyPost.getEvents.ActionSkipped({}, { fromBlock: wrongLeaf.blockNumber, toBlock: wrongLeaf.blockNumber });
+    assert.equal(wrong?.args.reason, selector("PennyPostNotAnchored(address,uint256)"), "another author's leaf proves nothing for this one");
     await receipt(publicClient, await pennyPost.write.settleAnchoredFees([[item]]));
     assert.equal(await pennyPost.read.anchoredFeesPaid([a.address]), 5n * POST_FEE);
     assert.equal(await pennyPost.read.owed([owner.account.address, ETH_ADDRESS]), 5n * POST_FEE);

@@ -16,7 +16,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import { after, describe, it } from "mocha";
 import { encodeFunctionData, type Hex } from "viem";
 
-import { pennyPostAbi } from "../../lib/abi.ts";
+import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import { loadConfig } from "../../server/config.ts";
 import { startServer, type RunningServer } from "../../server/main.ts";
 import { PATIENCE_MS, until } from "../support/wait.ts";

@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createServer, type Server } from "node:http";
 
 import { after, before, describe, it } from "mocha";
 import { encodeFunctionData, type Hex } from "viem";
@@ -14,8 +13,9 @@ import { buildAnchorTree, encodeAnchorData, type AnchoredPost } from "../../lib/
 import { pennyPostDomain, signAnchoredPost } from "../../lib/relayed.ts";
 import { loadConfig } from "../../server/config.ts";
 import { startServer, type RunningServer } from "../../server/main.ts";
-import { deployPennyPost, freePort, startAnvil, type Anvil } from "./anvil.ts";
+import { deployPennyPost, startAnvil, type Anvil } from "./anvil.ts";
 import { removeTempDirs, silentLogger, tempDir } from "./helpers.ts";
+import { LIES, lyingApi, type Lie } from "./lying-api.ts";
 
 const FEE = 10n ** 13n;
 
@@ -29,21 +29,15 @@ function run(args: string[]): Promise<{ code: number | null; out: string }> {
   });
 }
 
-/** An API in front of the real one that serves every proof with its first sibling changed. */
-async function lyingApi(upstream: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = createServer(async (req, res) => {
-    const response = await fetch(`${upstream}${req.url}`);
-    const body = await response.json();
-    if (req.url?.endsWith("/proof") && response.status === 200) {
+/** Serves every proof with its first sibling changed. */
+const tamperedSibling: Lie = {
+  body: (path, body) => {
+    if (path.endsWith("/proof") && body?.data?.proof !== undefined) {
       const first = body.data.proof[0] as string;
       body.data.proof[0] = `${first.slice(0, -1)}${first.endsWith("0") ? "1" : "0"}`;
     }
-    res.writeHead(response.status, { "content-type": "application/json" }).end(JSON.stringify(body));
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
+  },
+};
 
 describe("scripts/verify-proof.ts (anvil, real server)", function () {
   this.timeout(120_000);
@@ -98,16 +92,39 @@ describe("scripts/verify-proof.ts (anvil, real server)", function () {
   });
 
   it("exits 1 when the API serves a tampered proof: the chain's root decides, not the API", async () => {
-    const liar = await lyingApi(server.url);
+    const liar = await lyingApi(server.url, tamperedSibling);
     try {
       const { code, out } = await run([String(firstPostId), "--api", liar.url, "--rpc", anvil.url]);
       assert.equal(code, 1, out);
-      assert.match(out, /FAIL +the proof verifies off chain/);
+      assert.match(out, /FAIL +the proof of \(id, author, parent, content\) verifies off chain/);
       assert.match(out, /FAIL +the contract's verifyAnchoredPost accepts it/);
     } finally {
       await liar.close();
     }
   });
+
+  // issue 16: a proxy that changed only the author and the parent got VERDICT: VERIFIED.
+  for (const [name, lie, failed] of [
+    ["author", LIES.author!, /FAIL +author: the post's author is the proven leaf's/],
+    ["author everywhere", LIES["author everywhere"]!, /FAIL +the proof of \(id, author, parent, content\) verifies off chain/],
+    ["parent", LIES.parent!, /FAIL +parent: the post's parent is the proven leaf's/],
+    ["content", LIES.content!, /FAIL +content: the served content hashes to the proven leaf's contentHash/],
+    ["id", LIES.id!, /FAIL +the proof of \(id, author, parent, content\) verifies off chain/],
+    ["batch", LIES.batch!, /FAIL +batch: the post names the batch the proof is for/],
+  ] as const) {
+    it(`exits 1 when the API lies about the post's ${name}, naming what the chain does not prove`, async () => {
+      const liar = await lyingApi(server.url, lie);
+      try {
+        const { code, out } = await run([String(firstPostId + 1n), "--api", liar.url, "--rpc", anvil.url]);
+        assert.equal(code, 1, out);
+        assert.match(out, failed);
+        assert.match(out, /VERDICT: NOT VERIFIED: the API served post \d+ with something the chain does not prove/);
+        assert.doesNotMatch(out, /VERDICT: VERIFIED/);
+      } finally {
+        await liar.close();
+      }
+    });
+  }
 
   it("exits 2 with the usage on a malformed post id", async () => {
     const { code, out } = await run(["abc"]);

@@ -3,6 +3,7 @@
  * own (type-only imports, erased from the bundle), so a change to the API breaks this build.
  * Failures become `ApiError` with the problem+json `code` (RFC 9457) and Retry-After, if any.
  */
+import type { ServedProof } from "../../lib/verify-anchored.ts";
 import type { ProblemBody, ProblemCode } from "../../server/api/problem.ts";
 import type { Envelope } from "../../server/api/read.ts";
 import type { AuthorView } from "../../server/api/routes/authors.ts";
@@ -72,6 +73,8 @@ export const api = {
   feed: (cursor?: string, signal?: AbortSignal) => getJson<Envelope<PostView[]>>(`/v1/posts${listing(cursor)}`, signal),
   post: (id: string, signal?: AbortSignal) => getJson<Envelope<PostView>>(`/v1/posts/${id}`, signal),
   replies: (id: string, cursor?: string, signal?: AbortSignal) => getJson<Envelope<PostView[]>>(`/v1/posts/${id}/replies${listing(cursor)}`, signal),
+  /** An anchored post's Merkle proof (GET /v1/posts/:id/proof), to check against the chain. */
+  proof: (id: string, signal?: AbortSignal) => getJson<Envelope<ServedProof>>(`/v1/posts/${id}/proof`, signal),
   tips: (id: string, signal?: AbortSignal) => getJson<Envelope<TipRecord[]>>(`/v1/posts/${id}/tips${listing(undefined, 10)}`, signal),
   authorPosts: (address: Address, cursor?: string, signal?: AbortSignal) =>
     getJson<Envelope<PostView[]>>(`/v1/authors/${address.toLowerCase()}/posts${listing(cursor)}`, signal),

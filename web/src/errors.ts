@@ -18,7 +18,7 @@ export type ErrorCode =
   | "wrong_network" | "no_wallet" | "insufficient_funds" | "rejected" | "paused" | "wrong_fee" | "content_empty"
   | "content_too_long" | "invalid_amount" | "unknown_post" | "nothing_owed" | "token_not_accepted" | "rate_limited"
   | "chain_unavailable" | "not_ready" | "network" | "not_found" | "contract" | "reverted" | "timeout" | "unknown"
-  | "relayer_unavailable" | "relayer_refused" | "no_session" | "relayed_post" | "withdrawal_locked";
+  | "relayer_unavailable" | "relayer_refused" | "no_session" | "relayed_post" | "withdrawal_locked" | "unverified_post";
 
 export interface UserMessage {
   code: ErrorCode;
@@ -71,6 +71,9 @@ const CONTRACT_ERRORS: Record<ContractErrorName, Describe> = {
   PennyPostPostFeeTooHigh: contract("That posting fee is above the contract's maximum."),
   PennyPostTipFeeTooHigh: contract("That tip fee is above the contract's maximum."),
   PennyPostZeroAddress: contract("An address is missing (the zero address is not allowed here)."),
+  PennyPostSelfAddress: contract("PennyPost itself cannot receive money: name another address."),
+  PennyPostNotDirectPost: ([postId]) => ({ code: "relayed_post", message: `Post #${String(postId)} was relayed: tip it with a signed tip (voucher or batch), not directly.` }),
+  PennyPostNotAnchored: contract("That post is not in the anchored batch named: no fee is taken for it."),
   ReentrancyGuardReentrantCall: contract("The contract refused a re-entrant call."),
   SafeCastOverflowedUintDowncast: () => ({ code: "invalid_amount", message: "The amount is too large." }),
   SafeERC20FailedOperation: ([token]) => ({ code: "contract", message: `The token ${shortAddress(String(token))} refused the transfer.` }),

@@ -3,10 +3,11 @@
  * the protocol fee, a balance check before anything is signed, and for tokens an approval first
  * when PennyPost's allowance is short.
  */
-import { parseEventLogs, parseUnits, type Address, type TransactionReceipt } from "viem";
+import { getAddress, parseEventLogs, parseUnits, type Address, type TransactionReceipt } from "viem";
 
 import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/generated/abi.ts";
-import type { PostRecord } from "./api.ts";
+import { failedChecks, verifyAnchoredPost, type ChainReader } from "../../lib/verify-anchored.ts";
+import { api, type PostRecord } from "./api.ts";
 import type { Ctx } from "./context.ts";
 import { h, replace, uid } from "./dom.ts";
 import { PageError } from "./errors.ts";
@@ -17,6 +18,33 @@ import { Progress, requireWallet, runAction, sendContractTx } from "./tx.ts";
 type TokenError = Extract<(typeof pennyTestTokenAbi)[number], { type: "error" }>;
 /** PennyPost's ABI plus the token's errors, so a revert inside the token is decoded too. */
 const tipAbi = [...pennyPostAbi, ...pennyTestTokenAbi.filter((item): item is TokenError => item.type === "error")];
+
+/**
+ * The author a signed tip on `post` names, checked against the chain before it is signed: the chain
+ * stores no author for a relayed post, so the signed tip credits whoever it names, and an index that
+ * lies would redirect it. An anchored post's author is proven by its batch's root
+ * (lib/verify-anchored.ts, as the CLI does); a batched post's by its Posted event; a direct post's
+ * the contract checks itself.
+ */
+async function provenAuthor(ctx: Ctx, post: Pick<PostRecord, "id" | "author"> & { mode?: string; block?: number }): Promise<Address> {
+  const pennyPost = getAddress(ctx.config.contracts.PennyPost);
+  const postId = BigInt(post.id);
+  const refuse = (why: string) =>
+    new PageError("unverified_post", `This index serves post #${post.id} with ${why}; no tip was signed. Do not trust this index for this post.`);
+  if (post.mode?.startsWith("anchored")) {
+    const [served, proof] = await Promise.all([api.post(post.id), api.proof(post.id)]);
+    const verified = await verifyAnchoredPost(ctx.reader as unknown as ChainReader, pennyPost, postId, served.data, proof.data);
+    if (!verified.ok || verified.provenAuthor === undefined) throw refuse(`what the chain does not prove (${failedChecks(verified)})`);
+    return verified.provenAuthor;
+  }
+  if (post.mode === "batched" && post.block !== undefined) {
+    const block = BigInt(post.block);
+    const [posted] = await ctx.reader.getContractEvents({ address: pennyPost, abi: pennyPostAbi, eventName: "Posted", args: { postId }, fromBlock: block, toBlock: block });
+    if (posted?.args.author === undefined || getAddress(posted.args.author) !== getAddress(post.author)) throw refuse("an author its Posted event does not name");
+    return getAddress(posted.args.author);
+  }
+  return getAddress(post.author);
+}
 
 /** The amount in the asset's smallest unit; PageError invalid_amount when it is not a positive number. */
 export function parseAmount(text: string, info: AssetInfo): bigint {
@@ -29,7 +57,7 @@ export function parseAmount(text: string, info: AssetInfo): bigint {
   return amount;
 }
 
-export function tipForm(ctx: Ctx, post: Pick<PostRecord, "id" | "author"> & { mode?: string }, signal: AbortSignal): HTMLFormElement {
+export function tipForm(ctx: Ctx, post: Pick<PostRecord, "id" | "author"> & { mode?: string; block?: number }, signal: AbortSignal): HTMLFormElement {
   const assets = ctx.tipAssets();
   let asset: AssetInfo = assets[0];
   const amountId = uid("tip-amount");
@@ -117,7 +145,7 @@ export function tipForm(ctx: Ctx, post: Pick<PostRecord, "id" | "author"> & { mo
       if (info.address === ETH && viaSession.checked && !sessionLabel.hidden) {
         const session = await activeSession(ctx);
         if (session === undefined) throw new PageError("no_session", "Your session has ended: start a new one in the Session key panel, or uncheck the session key.");
-        await relayTip(ctx, session, progress, postId, post.author as Address, amount);
+        await relayTip(ctx, session, progress, postId, await provenAuthor(ctx, post), amount);
         progress.succeed(`Tipped ${shown} with your session key, from your deposit; the author is credited ${ctx.assets.format(ETH, amount - (amount * BigInt(ctx.config.tipFeeBps)) / 10_000n)}.`);
         return;
       }

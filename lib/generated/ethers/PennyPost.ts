@@ -32,6 +32,9 @@ export declare namespace IPennyPostRelayed {
     seq: BigNumberish;
     cumulativeFee: BigNumberish;
     signature: BytesLike;
+    batchId: BigNumberish;
+    index: BigNumberish;
+    proof: BytesLike[];
   };
 
   export type AnchoredFeeStructOutput = [
@@ -40,7 +43,10 @@ export declare namespace IPennyPostRelayed {
     contentHash: string,
     seq: bigint,
     cumulativeFee: bigint,
-    signature: string
+    signature: string,
+    batchId: bigint,
+    index: bigint,
+    proof: string[]
   ] & {
     author: string;
     parentId: bigint;
@@ -48,6 +54,9 @@ export declare namespace IPennyPostRelayed {
     seq: bigint;
     cumulativeFee: bigint;
     signature: string;
+    batchId: bigint;
+    index: bigint;
+    proof: string[];
   };
 
   export type VoucherTipStruct = {

@@ -18,7 +18,7 @@ export function registerBatchRoutes(app: Express, deps: AppDeps): void {
       const batch = await reader.get<BatchRecord>(keys.batch(batchId));
       if (batch === undefined) throw new HttpProblem("batch_not_found", `no anchored batch ${batchId} is indexed`);
       const { leaves: _leaves, ...summary } = batch;
-      return { data: summary };
+      return { data: { ...summary, replays: batch.replays ?? [] } };
     });
   });
 }

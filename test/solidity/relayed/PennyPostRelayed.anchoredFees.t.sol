@@ -14,7 +14,20 @@ contract PennyPostRelayedAnchoredFeesTest is RelayedFixture {
         _depositEth(pennyPost, bobSigner, 1 ether);
     }
 
+    /// @dev A signed fee item for a post anchored alone in a batch of one (the root is the leaf, the
+    /// proof is empty).
     function _fee(uint256 pk, address author, uint256 seq, uint256 cumulativeFee)
+        internal
+        returns (IPennyPostRelayed.AnchoredFee memory f)
+    {
+        f = _unanchoredFee(pk, author, seq, cumulativeFee);
+        bytes32 leaf = pennyPost.anchoredLeaf(0, author, 0, f.contentHash); // before the prank: a call would take it
+        vm.prank(sequencer);
+        f.batchId = pennyPost.anchorHash(leaf, 1, bytes32(seq));
+    }
+
+    /// @dev As `_fee`, for a post that was signed but never anchored (batch 0 does not exist).
+    function _unanchoredFee(uint256 pk, address author, uint256 seq, uint256 cumulativeFee)
         internal
         returns (IPennyPostRelayed.AnchoredFee memory f)
     {
@@ -24,7 +37,10 @@ contract PennyPostRelayedAnchoredFeesTest is RelayedFixture {
             contentHash: keccak256(abi.encode("anchored post", seq)),
             seq: seq,
             cumulativeFee: cumulativeFee,
-            signature: ""
+            signature: "",
+            batchId: 0,
+            index: 0,
+            proof: new bytes32[](0)
         });
         f.signature = _sign(pk, _anchoredDigest(pennyPost, f));
     }
@@ -50,12 +66,13 @@ contract PennyPostRelayedAnchoredFeesTest is RelayedFixture {
         assertEq(pennyPost.owed(sequencer, ETH), cumulative, "sequencer credited");
         assertEq(pennyPost.depositOf(bobSigner, ETH), 1 ether - cumulative, "deposit debited");
 
+        lower = bound(lower, 0, cumulative);
+        IPennyPostRelayed.AnchoredFee memory stale = _fee(bobPk, bobSigner, n - 1, lower);
         Ledger memory before = _ledger(pennyPost, bobSigner, sequencer);
         _expectSkipped(bobSigner, n, IPennyPostRelayed.PennyPostFeeAlreadySettled.selector);
         _settle(f);
-        lower = bound(lower, 0, cumulative);
         _expectSkipped(bobSigner, n - 1, IPennyPostRelayed.PennyPostFeeAlreadySettled.selector);
-        _settle(_fee(bobPk, bobSigner, n - 1, lower));
+        _settle(stale);
         _assertLedger(_ledger(pennyPost, bobSigner, sequencer), before, "replay and lower cumulative");
 
         more = bound(more, 1, 1 ether - cumulative);
@@ -67,9 +84,10 @@ contract PennyPostRelayedAnchoredFeesTest is RelayedFixture {
     /// @notice A cumulative beyond the deposit is skipped with PennyPostInsufficientDeposit.
     function testFuzz_settle_insufficientDeposit(uint256 cumulative) public {
         cumulative = bound(cumulative, 1 ether + 1, 1e30);
+        IPennyPostRelayed.AnchoredFee memory f = _fee(bobPk, bobSigner, 7, cumulative);
         Ledger memory before = _ledger(pennyPost, bobSigner, sequencer);
         _expectSkipped(bobSigner, 7, IPennyPostRelayed.PennyPostInsufficientDeposit.selector);
-        _settle(_fee(bobPk, bobSigner, 7, cumulative));
+        _settle(f);
         _assertLedger(_ledger(pennyPost, bobSigner, sequencer), before, "insufficient deposit");
         assertEq(pennyPost.anchoredFeesPaid(bobSigner), 0, "nothing paid");
     }
@@ -83,9 +101,10 @@ contract PennyPostRelayedAnchoredFeesTest is RelayedFixture {
         _settle(_fee(keyPk, bobSigner, 3, 3 * POST_FEE));
         assertEq(pennyPost.anchoredFeesPaid(bobSigner), 3 * POST_FEE, "within the cap");
 
+        IPennyPostRelayed.AnchoredFee memory over = _fee(keyPk, bobSigner, 6, 6 * POST_FEE);
         Ledger memory before = _ledger(pennyPost, bobSigner, sequencer);
         _expectSkipped(bobSigner, 6, IPennyPostRelayed.PennyPostSessionCapExceeded.selector);
-        _settle(_fee(keyPk, bobSigner, 6, 6 * POST_FEE)); // 3 more fees, 2 left in the cap
+        _settle(over); // 3 more fees, 2 left in the cap
         _assertLedger(_ledger(pennyPost, bobSigner, sequencer), before, "over the cap");
 
         _settle(_fee(keyPk, bobSigner, 5, 5 * POST_FEE));
@@ -106,6 +125,48 @@ contract PennyPostRelayedAnchoredFeesTest is RelayedFixture {
         pennyPost.settleAnchoredFees(fees);
         assertEq(pennyPost.depositOf(bobSigner, ETH), 1 ether, "forged item paid nothing");
         assertEq(pennyPost.owed(sequencer, ETH), 2 * POST_FEE, "the good item settled");
+    }
+
+    /// @notice A fee for a post that was never anchored is skipped with PennyPostNotAnchored, whatever
+    /// the sequencer presents: no batch, a batch that holds another post, the right batch at another
+    /// position, or another author's leaf; the deposit is untouched. (issue 16, item 3)
+    function test_settle_unanchoredPostIsSkipped() public {
+        IPennyPostRelayed.AnchoredFee memory other = _fee(tipperPk, tipper, 1, POST_FEE);
+        IPennyPostRelayed.AnchoredFee memory f = _unanchoredFee(bobPk, bobSigner, 4, 4 * POST_FEE);
+        IPennyPostRelayed.AnchoredFee memory anchored = _fee(bobPk, bobSigner, 5, 5 * POST_FEE);
+        Ledger memory before = _ledger(pennyPost, bobSigner, sequencer);
+        _expectSkipped(bobSigner, 4, IPennyPostRelayed.PennyPostNotAnchored.selector);
+        _settle(f);
+        f.batchId = other.batchId; // a real batch, holding another author's post
+        _expectSkipped(bobSigner, 4, IPennyPostRelayed.PennyPostNotAnchored.selector);
+        _settle(f);
+        f.batchId = 999; // no such batch
+        _expectSkipped(bobSigner, 4, IPennyPostRelayed.PennyPostNotAnchored.selector);
+        _settle(f);
+        anchored.index = 1; // the right batch, a position past its count
+        _expectSkipped(bobSigner, 5, IPennyPostRelayed.PennyPostNotAnchored.selector);
+        _settle(anchored);
+        _assertLedger(_ledger(pennyPost, bobSigner, sequencer), before, "unanchored posts pay nothing");
+        assertEq(pennyPost.anchoredFeesPaid(bobSigner), 0, "nothing paid");
+
+        anchored.index = 0;
+        _settle(anchored);
+        assertEq(pennyPost.anchoredFeesPaid(bobSigner), 5 * POST_FEE, "the anchored post settles");
+    }
+
+    /// @notice A post in a two-leaf batch settles with its sibling as the proof.
+    function test_settle_proofInALargerBatch() public {
+        IPennyPostRelayed.AnchoredFee memory f = _fee(bobPk, bobSigner, 2, 2 * POST_FEE);
+        bytes32 sibling = pennyPost.anchoredLeaf(0, tipper, 0, keccak256("first"));
+        bytes32 leaf = pennyPost.anchoredLeaf(1, bobSigner, 0, f.contentHash);
+        bytes32 root = sibling < leaf ? keccak256(abi.encode(sibling, leaf)) : keccak256(abi.encode(leaf, sibling));
+        vm.prank(sequencer);
+        f.batchId = pennyPost.anchorHash(root, 2, bytes32(0));
+        f.index = 1;
+        f.proof = new bytes32[](1);
+        f.proof[0] = sibling;
+        _settle(f);
+        assertEq(pennyPost.anchoredFeesPaid(bobSigner), 2 * POST_FEE, "settled");
     }
 
     /// @notice Only sequencers settle.

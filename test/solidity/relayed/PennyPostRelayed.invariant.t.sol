@@ -7,6 +7,7 @@ import {PennyPost} from "../../../contracts/PennyPost.sol";
 import {PennyTestToken} from "../../../contracts/tokens/PennyTestToken.sol";
 
 import {TestBase} from "../utils/TestBase.sol";
+import {EdgesHandler} from "./EdgesHandler.sol";
 import {RelayedHandler} from "./RelayedHandler.sol";
 
 /// @notice The money rules of IPennyPostRelayed under random sequences of deposits, batches of valid
@@ -45,8 +46,9 @@ contract PennyPostRelayedInvariantTest is TestBase {
     // ---------------------------------------------------------------- what the fuzzer calls
 
     function targetContracts() public view returns (address[] memory targets) {
-        targets = new address[](1);
+        targets = new address[](2);
         targets[0] = address(handler);
+        targets[1] = address(handler.edges());
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
@@ -66,8 +68,13 @@ contract PennyPostRelayedInvariantTest is TestBase {
         selectors[12] = RelayedHandler.settleVouchers.selector;
         selectors[13] = RelayedHandler.withdraw.selector;
         selectors[14] = RelayedHandler.withdrawFees.selector;
-        targets = new FuzzSelector[](1);
+        targets = new FuzzSelector[](2);
         targets[0] = FuzzSelector({addr: address(handler), selectors: selectors});
+        bytes4[] memory edges = new bytes4[](3);
+        edges[0] = EdgesHandler.togglePause.selector;
+        edges[1] = EdgesHandler.setTokenAccepted.selector;
+        edges[2] = EdgesHandler.sendToSelf.selector;
+        targets[1] = FuzzSelector({addr: address(handler.edges()), selectors: edges});
     }
 
     // ---------------------------------------------------------------- the handler can succeed
@@ -89,6 +96,23 @@ contract PennyPostRelayedInvariantTest is TestBase {
         handler.completeDepositWithdrawal(0, 0, 2 hours);
         handler.withdraw(handler.ACTORS(), 0); // the relayer
         handler.withdrawFees(1);
+        // the edges (issue 16): a pause around a withdrawal request, a delisting between relayed
+        // tips, money sent to PennyPost itself, tips naming it as the author
+        handler.deposit(1, 1 ether);
+        handler.requestDepositWithdrawal(1, 0, 1 ether);
+        uint256 withdrawnBefore = handler.ghost_depositWithdrawn(0);
+        handler.edges().togglePause();
+        handler.completeDepositWithdrawal(1, 0, 2 hours); // paused: reverts, as it must
+        handler.edges().togglePause();
+        handler.completeDepositWithdrawal(1, 0, 0); // within a delay of the unpause: reverts
+        handler.completeDepositWithdrawal(1, 0, 1 hours);
+        handler.edges().setTokenAccepted(false);
+        for (uint256 seed = 40; seed < 60; ++seed) handler.submitBatch(seed * 0x1234567, 0);
+        handler.settleVouchers(3, 1, 9, 0);
+        handler.edges().setTokenAccepted(true);
+        for (uint256 what; what < 4; ++what) handler.edges().sendToSelf(what, 0, what);
+        handler.submitBatch(0x401, type(uint256).max); // no post, 4 tips, each naming PennyPost as the author (flaw 15)
+        handler.settleVouchers(2, 0, 7, 5);
 
         assertTrue(handler.ghost_postFeesCharged() != 0, "batched posts charged");
         assertTrue(handler.ghost_tipped(0) != 0, "ETH tips");
@@ -98,8 +122,12 @@ contract PennyPostRelayedInvariantTest is TestBase {
         (uint256 ethVoucher,) = pennyPost.voucherState(handler.actors(2), address(0));
         (uint256 tokenVoucher,) = pennyPost.voucherState(handler.actors(3), address(token));
         assertTrue(ethVoucher != 0 && tokenVoucher != 0, "vouchers settled");
+        assertEq(handler.ghost_depositWithdrawn(0), withdrawnBefore + 1 ether, "the withdrawal across the pause completed");
+        assertEq(handler.edges().ghost_selfAttempts(), 4, "four transfers to PennyPost tried");
+        assertEq(handler.edges().ghost_unexpected(), 0, "money sent to, or owed to, PennyPost itself");
         assertEq(handler.ghost_unexpected(), 0, string.concat("unexpected: ", handler.ghost_lastUnexpected()));
         invariant_balanceEqualsOwedPlusFeesPlusDeposits();
+        invariant_nothingOwedToPennyPostItself();
         invariant_tippedAndChargedEqualDebits();
     }
 
@@ -136,6 +164,15 @@ contract PennyPostRelayedInvariantTest is TestBase {
         }
     }
 
+    /// @notice No money is owed to PennyPost itself (owed, deposit, treasury): it could never leave.
+    function invariant_nothingOwedToPennyPostItself() public view {
+        for (uint256 a; a < handler.ASSETS(); ++a) {
+            assertEq(pennyPost.owed(address(pennyPost), handler.assets(a)), 0, _what("owed to PennyPost", a));
+            assertEq(pennyPost.depositOf(address(pennyPost), handler.assets(a)), 0, _what("deposit of PennyPost", a));
+        }
+        assertTrue(pennyPost.treasury() != address(pennyPost), "PennyPost is its own treasury");
+    }
+
     /// @notice No nonce ever decreases, and no call had an outcome the spec forbids.
     function invariant_noncesOnlyGrowAndNothingUnexpected() public view {
         assertEq(handler.ghost_nonceDecreases(), 0, "nonce decreases seen");
@@ -145,6 +182,7 @@ contract PennyPostRelayedInvariantTest is TestBase {
         assertEq(
             handler.ghost_unexpected(), 0, string.concat("unexpected outcomes, last: ", handler.ghost_lastUnexpected())
         );
+        assertEq(handler.edges().ghost_unexpected(), 0, "money sent to, or owed to, PennyPost itself");
     }
 
     function _what(string memory rule, uint256 asset) internal pure returns (string memory) {

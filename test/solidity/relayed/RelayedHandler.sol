@@ -7,6 +7,7 @@ import {IPennyPostRelayed} from "../../../contracts/interfaces/IPennyPostRelayed
 import {PennyTestToken} from "../../../contracts/tokens/PennyTestToken.sol";
 
 import {TestBase} from "../utils/TestBase.sol";
+import {EdgesHandler} from "./EdgesHandler.sol";
 import {Vm} from "../utils/Vm.sol";
 
 /// @notice The only contract the relayed invariant fuzzer calls. Four actors with keys (and one
@@ -58,6 +59,10 @@ contract RelayedHandler is TestBase {
     uint256 public ghost_nonceDecreases;
     uint256 public ghost_unexpected;
     string public ghost_lastUnexpected;
+    /// @dev Pauses, delistings and transfers to PennyPost itself (it knows when the last unpause was).
+    EdgesHandler public edges;
+    /// @dev When each actor last requested a deposit withdrawal per asset index (0: none pending).
+    mapping(uint256 actor => mapping(uint256 asset => uint256 at)) internal _requestedAt;
 
     /// @dev Every voucher tip each tipper ever signed, per asset; `_voucherSettled` links are paid.
     mapping(uint256 actor => mapping(uint256 asset => IPennyPostRelayed.VoucherTip[])) internal _voucherTips;
@@ -69,6 +74,7 @@ contract RelayedHandler is TestBase {
         owner = owner_;
         treasury = treasury_;
         assets = [address(0), address(token_)];
+        edges = new EdgesHandler(pennyPost_, token_, owner_);
         for (uint256 i; i < ACTORS; ++i) {
             _keys[i] = 0xAC7 + i;
             actors[i] = vm.addr(_keys[i]);
@@ -103,33 +109,44 @@ contract RelayedHandler is TestBase {
         if (available == 0) return;
         vm.prank(actor);
         pennyPost.requestDepositWithdrawal(asset, bound(amount, 1, available));
+        _requestedAt[actorSeed % ACTORS][assetSeed % ASSETS] = block.timestamp;
     }
 
     /// @notice Warps up to twice the delay forward, then completes if the request is unlocked: the
-    /// payout must be min(requested, deposit), and a locked request must revert.
+    /// payout must be min(requested, deposit), and a locked request must revert. Locked, by the
+    /// handler's own clock: paused, or within WITHDRAWAL_DELAY of the request or of the last unpause
+    /// (a pause stops settlements, so relayers get a full delay after it).
     function completeDepositWithdrawal(uint256 actorSeed, uint256 assetSeed, uint256 wait) external {
         uint256 a = assetSeed % ASSETS;
-        address actor = actors[actorSeed % ACTORS];
+        uint256 i = actorSeed % ACTORS;
+        address actor = actors[i];
         vm.warp(block.timestamp + bound(wait, 0, 2 * DELAY));
         (uint256 requested, uint256 unlockAt) = pennyPost.pendingWithdrawal(actor, assets[a]);
         uint256 available = pennyPost.depositOf(actor, assets[a]);
         uint256 due = requested < available ? requested : available;
         uint256 before = _balanceOf(a, actor);
+        uint256 requestedAt = _requestedAt[i][a];
+        bool locked = pennyPost.paused() || requestedAt == 0 || block.timestamp < requestedAt + DELAY
+            || block.timestamp < edges.ghost_lastUnpausedAt() + DELAY;
         vm.prank(actor);
         try pennyPost.completeDepositWithdrawal(assets[a], actor) {
             uint256 paid = _balanceOf(a, actor) - before;
             if (unlockAt == 0 || block.timestamp < unlockAt) _unexpected("withdrawal completed while locked");
+            if (locked) _unexpected("withdrawal completed while paused or within a delay of the request or the unpause");
             if (paid != due) _unexpected("withdrawal paid other than min(requested, deposit)");
             ghost_depositWithdrawn[a] += paid;
+            _requestedAt[i][a] = 0;
         } catch {
-            if (unlockAt != 0 && block.timestamp >= unlockAt && due != 0) _unexpected("unlocked withdrawal reverted");
+            if (!locked && due != 0) _unexpected("unlocked withdrawal reverted");
         }
     }
 
     function cancelDepositWithdrawal(uint256 actorSeed, uint256 assetSeed) external {
         address actor = actors[actorSeed % ACTORS];
         vm.prank(actor);
-        try pennyPost.cancelDepositWithdrawal(assets[assetSeed % ASSETS]) {} catch {}
+        try pennyPost.cancelDepositWithdrawal(assets[assetSeed % ASSETS]) {
+            _requestedAt[actorSeed % ACTORS][assetSeed % ASSETS] = 0;
+        } catch {}
     }
 
     // ---------------------------------------------------------------- sessions and nonces
@@ -195,6 +212,7 @@ contract RelayedHandler is TestBase {
             uint256 postId = count == 0 ? 1 : 1 + uint256(keccak256(abi.encode(seed, k, "post"))) % count;
             address author = _storedAuthor(postId);
             if (author == address(0) || flaw == 12) author = actors[(seed >> (24 + k)) % ACTORS];
+            if (flaw == 15) author = address(pennyPost); // no tip is credited to PennyPost itself
             uint256 available = pennyPost.depositOf(actors[i], assets[a]);
             uint256 amount = flaw == 10 ? available + 1 : bound(uint256(keccak256(abi.encode(seed, k))), 1, available / 2 + 1);
             IPennyPostRelayed.SignedTip memory t = IPennyPostRelayed.SignedTip({
@@ -222,7 +240,7 @@ contract RelayedHandler is TestBase {
             _account(before);
         } catch {
             vm.getRecordedLogs();
-            _unexpected("submitBatch reverted");
+            if (!pennyPost.paused()) _unexpected("submitBatch reverted");
         }
         _checkNonces();
     }
@@ -242,11 +260,19 @@ contract RelayedHandler is TestBase {
         uint256 paid = pennyPost.anchoredFeesPaid(author);
         more = bound(more, 0, pennyPost.depositOf(author, address(0)) + 1);
         IPennyPostRelayed.AnchoredFee[] memory fees = new IPennyPostRelayed.AnchoredFee[](1);
-        fees[0] = IPennyPostRelayed.AnchoredFee(author, 0, keccak256("anchored"), paid + more, paid + more, "");
+        fees[0] = IPennyPostRelayed.AnchoredFee(
+            author, 0, keccak256("anchored"), paid + more, paid + more, "", 0, 0, new bytes32[](0)
+        );
+        flaw %= 5;
+        if (flaw != 3) {
+            // anchored alone in a batch of one (root = leaf); flaw 3: signed but never anchored
+            bytes32 leaf = pennyPost.anchoredLeaf(0, author, 0, keccak256("anchored")); // before the prank
+            vm.prank(SEQUENCER);
+            fees[0].batchId = pennyPost.anchorHash(leaf, 1, 0);
+        }
         bytes32 digest = _typed(
             keccak256(abi.encode(ANCHORED_POST_TYPEHASH, author, 0, keccak256("anchored"), paid + more, paid + more))
         );
-        flaw %= 4;
         fees[0].signature = _sign(flaw == 1 ? _keys[(i + 1) % ACTORS] : flaw == 2 ? _sessionPks[i] : _keys[i], digest);
 
         uint256[ASSETS] memory before = _sumDeposits();
@@ -256,7 +282,7 @@ contract RelayedHandler is TestBase {
             _account(before);
         } catch {
             vm.getRecordedLogs();
-            _unexpected("settleAnchoredFees reverted");
+            if (!pennyPost.paused()) _unexpected("settleAnchoredFees reverted");
         }
     }
 
@@ -281,6 +307,7 @@ contract RelayedHandler is TestBase {
             chain.push(IPennyPostRelayed.VoucherTip(postId, author, bound(seed >> (8 * k), 1, available / 3 + 1)));
         }
         flaw %= 8;
+        if (flaw == 5) chain[chain.length - 1].author = address(pennyPost); // no tip is credited to PennyPost itself
         uint256 from = flaw == 1 ? (settledLinks == 0 ? 0 : settledLinks - 1) : settledLinks; // replay/stale
         bytes32 h;
         uint256 sum;
@@ -302,7 +329,7 @@ contract RelayedHandler is TestBase {
             _account(before);
         } catch {
             vm.getRecordedLogs();
-            _unexpected("settleVouchers reverted");
+            if (!pennyPost.paused()) _unexpected("settleVouchers reverted");
         }
         (uint256 settled,) = pennyPost.voucherState(actors[i], assets[a]);
         if (settled == sum) _voucherSettled[i][a] = chain.length;
@@ -361,6 +388,8 @@ contract RelayedHandler is TestBase {
             if (topic == TIPPED_TOPIC) {
                 (address asset, uint256 amount,) = abi.decode(logs[k].data, (address, uint256, uint256));
                 ghost_tipped[asset == address(0) ? 0 : 1] += amount;
+                if (asset != address(0) && !pennyPost.isTokenAccepted(asset)) _unexpected("a delisted token paid a tip");
+                if (address(uint160(uint256(logs[k].topics[3]))) == address(pennyPost)) _unexpected("a tip credited PennyPost itself");
             } else if (topic == POSTED_TOPIC) {
                 (uint256 fee,) = abi.decode(logs[k].data, (uint256, string));
                 ghost_postFeesCharged += fee;

@@ -286,6 +286,33 @@ const _abi = [
     inputs: [
       {
         internalType: "address",
+        name: "author",
+        type: "address",
+      },
+      {
+        internalType: "uint256",
+        name: "seq",
+        type: "uint256",
+      },
+    ],
+    name: "PennyPostNotAnchored",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "postId",
+        type: "uint256",
+      },
+    ],
+    name: "PennyPostNotDirectPost",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
         name: "caller",
         type: "address",
       },
@@ -334,6 +361,11 @@ const _abi = [
       },
     ],
     name: "PennyPostPostFeeTooHigh",
+    type: "error",
+  },
+  {
+    inputs: [],
+    name: "PennyPostSelfAddress",
     type: "error",
   },
   {
@@ -1518,7 +1550,7 @@ const _abi = [
     outputs: [
       {
         internalType: "address",
-        name: "author",
+        name: "",
         type: "address",
       },
     ],
@@ -2208,6 +2240,21 @@ const _abi = [
             internalType: "bytes",
             name: "signature",
             type: "bytes",
+          },
+          {
+            internalType: "uint256",
+            name: "batchId",
+            type: "uint256",
+          },
+          {
+            internalType: "uint256",
+            name: "index",
+            type: "uint256",
+          },
+          {
+            internalType: "bytes32[]",
+            name: "proof",
+            type: "bytes32[]",
           },
         ],
         internalType: "struct IPennyPostRelayed.AnchoredFee[]",
