@@ -176,8 +176,10 @@ export function openApi(url: string): Api {
       } catch {
         throw new CliError(`the PennyPost API does not answer at ${root}; start it with \`./pennypost start\`, or give its address with --api <url>`);
       }
-      if (response.status === 404) return undefined;
       const body = (await response.json().catch(() => undefined)) as { data?: T; page?: { next: string | null }; detail?: string; code?: string } | undefined;
+      // A post of a hash-mode batch whose data the index lacks exists on chain: say so, not "no post".
+      if (response.status === 404 && body?.code === "data_unavailable") throw new CliError(`the index at ${root} cannot serve ${path}: ${body.detail ?? "its anchored batch's data is unavailable"}`);
+      if (response.status === 404) return undefined;
       if (!response.ok || body?.data === undefined) {
         const why = body?.detail ?? body?.code ?? response.statusText;
         throw new CliError(`the API at ${root} answered ${response.status} to GET ${path}: ${why}`);

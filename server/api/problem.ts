@@ -13,6 +13,7 @@ export const PROBLEMS = {
   post_not_found: { status: 404, title: "Post not found" },
   batch_not_found: { status: 404, title: "Anchored batch not found" },
   not_anchored: { status: 409, title: "Post is not anchored" },
+  data_unavailable: { status: 404, title: "Post data unavailable" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   payload_too_large: { status: 413, title: "Payload too large" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
@@ -70,6 +71,8 @@ export interface ProblemBody {
   /** The request id (also sent as `X-Request-Id`), to find the matching log line. */
   instance?: string;
   errors?: ParameterError[];
+  /** `data_unavailable`: the anchored batch whose data this index does not have. */
+  batchId?: string;
 }
 
 export interface HttpProblemOptions {
@@ -77,6 +80,8 @@ export interface HttpProblemOptions {
   /** Extra response headers, such as `Allow` for 405. */
   headers?: Record<string, string>;
   cause?: unknown;
+  /** `data_unavailable`: the batch. */
+  batchId?: string;
 }
 
 export class HttpProblem extends Error {
@@ -85,6 +90,7 @@ export class HttpProblem extends Error {
   readonly detail: string;
   readonly errors: ParameterError[] | undefined;
   readonly headers: Record<string, string>;
+  readonly batchId: string | undefined;
 
   constructor(code: ProblemCode, detail: string, options: HttpProblemOptions = {}) {
     super(`${code}: ${detail}`, { cause: options.cause });
@@ -94,6 +100,7 @@ export class HttpProblem extends Error {
     this.detail = detail;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
+    this.batchId = options.batchId;
   }
 
   body(instance?: string): ProblemBody {
@@ -105,6 +112,7 @@ export class HttpProblem extends Error {
       code: this.code,
       ...(instance === undefined ? {} : { instance }),
       ...(this.errors === undefined ? {} : { errors: this.errors }),
+      ...(this.batchId === undefined ? {} : { batchId: this.batchId }),
     };
   }
 }

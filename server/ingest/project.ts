@@ -401,6 +401,7 @@ function applyAnchored(w: Working, event: ProtocolEvent & { kind: "Anchored" }, 
     }
   }
   w.create(keys.batch(event.batchId), batch);
+  w.createIndex(keys.batchByFirstPost(event.firstPostId, event.batchId));
 }
 
 function applyAdmin(protocol: ProtocolRecord, event: ProtocolEvent): void {

@@ -20,6 +20,7 @@
  *   ta!<asset>                      the top authors by tips received (after fees) in the asset, likewise
  *   ab!<batch>                      an anchored batch: event, status, leaf hashes (proofs are rebuilt from them)
  *   px!<post>                       an anchored post whose signature does not check, or a replay: served by id, in no listing
+ *   abf!<first post>!<batch>        every anchored batch by its first post id (index): which batch holds a post id
  *   as!<author>!<seq>               the anchored post that holds (author, seq): {postId}; a later copy is a replay
  *   sk!<account>!<key>              a live ETH session key of an account: {cap, expiry} (deleted when revoked)
  *   af!<account>                    the cumulative anchored fee of the account's latest listed anchored post:
@@ -81,6 +82,7 @@ export const keys = {
   hiddenPost: (postId: bigint | number) => `px!${postPart(postId)}`,
   session: (account: string, key: string) => `sk!${addressPart(account)}!${addressPart(key)}`,
   anchoredFees: memo((account: string) => `af!${addressPart(account)}`),
+  batchByFirstPost: (firstPostId: bigint | string, batchId: bigint | string) => `abf!${postPart(firstPostId)}!${postPart(batchId)}`,
   anchoredSeq: (author: string, seq: bigint | string) => `as!${addressPart(author)}!${pad(seq, 78)}`,
 } as const;
 
@@ -96,4 +98,5 @@ export const prefixes = {
   replies: (parentId: bigint | number) => `r!${postPart(parentId)}!`,
   authorPosts: (author: string) => `ap!${addressPart(author)}!`,
   postTips: (postId: bigint | number) => `pt!${postPart(postId)}!`,
+  batchesByFirstPost: "abf!",
 } as const;

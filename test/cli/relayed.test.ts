@@ -173,6 +173,19 @@ describe("pennypost deposit, session and show --verify (CLI)", function () {
       }
     });
 
+    it("a post of a hash-mode batch whose data the index lacks: show says so and names the batch (not 'no post')", async () => {
+      const first = (await read<bigint>("postCount", [])) + 1n;
+      const root = `0x${"ab".repeat(32)}` as Hex;
+      await writeAs(chain, 0, { address: chain.pennyPost, abi: pennyPostAbi, functionName: "anchorHash", args: [root, 2n, root] });
+      const batchId = await read<bigint>("anchorCount", []);
+      await untilIndexed(chain, api);
+      for (const id of [first, first + 1n]) {
+        assertFails(await pennypost(undefined, ["show", "--post", String(id), "--api", api.url]),
+          new RegExp(`cannot serve /v1/posts/${id}: post ${id} is in anchored batch ${batchId} \\(hash mode\\), whose data this index does not have`));
+      }
+      assertFails(await pennypost(undefined, ["show", "--post", String(first + 2n), "--api", api.url]), /has no post #\d+/);
+    });
+
     it("--verify on a direct post says its Posted event is its proof", async () => {
       await writeAs(chain, USER, { address: chain.pennyPost, abi: pennyPostAbi, functionName: "post", args: [0n, "direct"], value: 10n ** 13n });
       await untilIndexed(chain, api);

@@ -398,7 +398,19 @@ describe("indexer: relayed modes (Hardhat network, real LevelDB and HTTP)", func
         // Without a data source, the hash-mode batch has its ids reserved and no posts.
         const hashSummary = await getJson(`${fresh.url}/v1/batches/${hashBatch.batchId}`);
         assert.equal(hashSummary.body.data.status, "dataUnavailable");
-        assert.equal((await getJson(`${fresh.url}/v1/posts/${hashBatch.first}`)).status, 404);
+        // Each of its posts answers data_unavailable with the batch, not "no post" (issue 16, finding 5).
+        for (let i = 0; i < hashBatch.posts.length; i++) {
+          const id = hashBatch.first + BigInt(i);
+          for (const path of [`/v1/posts/${id}`, `/v1/posts/${id}/proof`, `/v1/posts/${id}/tips`, `/v1/posts/${id}/replies`]) {
+            const res = await getJson(`${fresh.url}${path}`);
+            assert.equal(res.status, 404, path);
+            assert.equal(res.body.code, "data_unavailable", path);
+            assert.equal(res.body.batchId, hashBatch.batchId.toString(), path);
+            assert.match(res.body.detail, new RegExp(`post ${id} is in anchored batch ${hashBatch.batchId} \\(hash mode\\), whose data this index does not have`));
+          }
+        }
+        const past = await getJson(`${fresh.url}/v1/posts/${10n ** 9n}`);
+        assert.deepEqual([past.status, past.body.code], [404, "not_found"], "an id no post has is still not_found");
       } finally {
         await fresh.close();
         await again.store.close();

@@ -12,7 +12,7 @@ import { keys } from "../../store/keys.ts";
 import { get, sendRead, type AppDeps } from "../context.ts";
 import { HttpProblem } from "../problem.ts";
 import { noQuerySchema, parseInput, postParamsSchema } from "../schemas.ts";
-import { findPost } from "./posts.ts";
+import { findPost, requireDataAvailable } from "./posts.ts";
 
 /** Trees of recently asked batches: building one costs a hash per node. Keyed by batch and root (a reorg may re-anchor an id). */
 const TREES = 16;
@@ -37,7 +37,10 @@ export function registerProofRoute(app: Express, deps: AppDeps): void {
     parseInput(noQuerySchema, req.query, "query");
     await sendRead(deps, res, async (reader) => {
       const post = await findPost(reader, id);
-      if (post === undefined) throw new HttpProblem("post_not_found", "no post with this id");
+      if (post === undefined) {
+        await requireDataAvailable(reader, id);
+        throw new HttpProblem("post_not_found", "no post with this id");
+      }
       if (post.mode !== "anchored-calldata" && post.mode !== "anchored-hash") {
         throw new HttpProblem("not_anchored", `post ${id} is a ${post.mode} post: its own Posted event on chain is its proof`);
       }

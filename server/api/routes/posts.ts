@@ -4,7 +4,7 @@
  */
 import type { Express } from "express";
 
-import type { PostRecord, PostStats, TipRecord } from "../../domain.ts";
+import type { BatchRecord, PostRecord, PostStats, TipRecord } from "../../domain.ts";
 import { emptyPostStats } from "../../domain.ts";
 import { keys, prefixes } from "../../store/keys.ts";
 import { get, sendRead, type AppDeps } from "../context.ts";
@@ -46,8 +46,29 @@ export async function findPost(reader: Reader, id: bigint): Promise<PostRecord |
 
 async function requirePost(reader: Reader, id: bigint): Promise<PostRecord> {
   const post = await findPost(reader, id);
-  if (post === undefined) throw new HttpProblem("not_found", "no post with this id");
+  if (post === undefined) {
+    await requireDataAvailable(reader, id);
+    throw new HttpProblem("not_found", "no post with this id");
+  }
   return post;
+}
+
+/**
+ * Throws `data_unavailable` (with the batch id) when post `id` has no record because it is in a
+ * hash-mode anchored batch whose data this index does not have: the post exists on chain, unlike an
+ * id no post has, and only the sequencer's copy of the data (or an index that has it) can serve it.
+ */
+export async function requireDataAvailable(reader: Reader, id: bigint): Promise<void> {
+  const [key] = await reader.keys({ gte: prefixes.batchesByFirstPost, lt: keys.batchByFirstPost(id + 1n, 0n), reverse: true, limit: 1 });
+  if (key === undefined) return;
+  const batchId = BigInt(lastPart(key));
+  const batch = await reader.get<BatchRecord>(keys.batch(batchId));
+  if (batch === undefined || batch.status !== "dataUnavailable" || id >= BigInt(batch.firstPostId) + BigInt(batch.count)) return;
+  throw new HttpProblem(
+    "data_unavailable",
+    `post ${id} is in anchored batch ${batch.batchId} (hash mode), whose data this index does not have: only the root and the data's hash are on chain; ask the sequencer ${batch.sequencer} or an index that has its copy of the data`,
+    { batchId: batch.batchId },
+  );
 }
 
 export function registerPostRoutes(app: Express, deps: AppDeps): void {
