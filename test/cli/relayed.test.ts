@@ -10,13 +10,14 @@ import { pennyPostDomain, signAnchoredPost } from "../../lib/relayed.ts";
 import type { RunningServer } from "../../server/main.ts";
 import { removeTempDirs } from "../indexer/helpers.ts";
 import { LIES, lyingApi } from "../indexer/lying-api.ts";
+import { PATIENCE_MS } from "../support/wait.ts";
 import { assertFails, field, pennypost, startApi, startCliChain, untilIndexed, writeAs, type CliChain } from "./helpers.ts";
 
 const ETH = "0x0000000000000000000000000000000000000000";
 const USER = 2;
 
 describe("pennypost deposit, session and show --verify (CLI)", function () {
-  this.timeout(120_000);
+  this.timeout(5 * PATIENCE_MS); // each CLI run is bounded by PATIENCE_MS (helpers.ts)
   let chain: CliChain;
   let user: Address;
   const read = <T>(functionName: string, args: readonly unknown[]) =>
