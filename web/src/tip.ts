@@ -3,7 +3,7 @@
  * the protocol fee, a balance check before anything is signed, and for tokens an approval first
  * when PennyPost's allowance is short.
  */
-import { getAddress, parseEventLogs, parseUnits, type Address, type TransactionReceipt } from "viem";
+import { getAddress, parseEventLogs, parseUnits, type Address, type Hex, type TransactionReceipt } from "viem";
 
 import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/abi.ts";
 import { failedChecks, verifyAnchoredPost, type ChainReader } from "../../lib/verify-anchored.ts";
@@ -26,7 +26,7 @@ const tipAbi = [...pennyPostAbi, ...pennyTestTokenAbi.filter((item): item is Tok
  * (lib/verify-anchored.ts, as the CLI does); a batched post's by its Posted event; a direct post's
  * the contract checks itself.
  */
-async function provenAuthor(ctx: Ctx, post: Pick<PostRecord, "id" | "author"> & { mode?: string; block?: number }): Promise<Address> {
+async function provenAuthor(ctx: Ctx, post: Pick<PostRecord, "id" | "author"> & { mode?: string; txHash?: string }): Promise<Address> {
   const pennyPost = getAddress(ctx.config.contracts.PennyPost);
   const postId = BigInt(post.id);
   const refuse = (why: string) =>
@@ -37,10 +37,12 @@ async function provenAuthor(ctx: Ctx, post: Pick<PostRecord, "id" | "author"> & 
     if (!verified.ok || verified.provenAuthor === undefined) throw refuse(`what the chain does not prove (${failedChecks(verified)})`);
     return verified.provenAuthor;
   }
-  if (post.mode === "batched" && post.block !== undefined) {
-    const block = BigInt(post.block);
-    const [posted] = await ctx.reader.getContractEvents({ address: pennyPost, abi: pennyPostAbi, eventName: "Posted", args: { postId }, fromBlock: block, toBlock: block });
-    if (posted?.args.author === undefined || getAddress(posted.args.author) !== getAddress(post.author)) throw refuse("an author its Posted event does not name");
+  if (post.mode === "batched" && post.txHash !== undefined) {
+    // The Posted event in the post's own transaction (a receipt: /rpc relays no eth_getLogs).
+    const receipt = await ctx.reader.getTransactionReceipt({ hash: post.txHash as Hex }).catch(() => undefined);
+    const posted = parseEventLogs({ abi: pennyPostAbi, eventName: "Posted", logs: receipt?.logs ?? [] })
+      .find((log) => log.address.toLowerCase() === pennyPost.toLowerCase() && log.args.postId === postId);
+    if (posted === undefined || getAddress(posted.args.author) !== getAddress(post.author)) throw refuse("an author its Posted event does not name");
     return getAddress(posted.args.author);
   }
   return getAddress(post.author);
@@ -57,7 +59,7 @@ export function parseAmount(text: string, info: AssetInfo): bigint {
   return amount;
 }
 
-export function tipForm(ctx: Ctx, post: Pick<PostRecord, "id" | "author"> & { mode?: string; block?: number }, signal: AbortSignal): HTMLFormElement {
+export function tipForm(ctx: Ctx, post: Pick<PostRecord, "id" | "author"> & { mode?: string; txHash?: string }, signal: AbortSignal): HTMLFormElement {
   const assets = ctx.tipAssets();
   let asset: AssetInfo = assets[0];
   const amountId = uid("tip-amount");
