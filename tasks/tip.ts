@@ -3,7 +3,7 @@
  * or in an accepted ERC-20 (approving PennyPost first when the allowance is short).
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { getAddress, parseEventLogs, type Address, type TransactionReceipt } from "viem";
+import { getAddress, parseEventLogs, type Address, type Hex, type TransactionReceipt } from "viem";
 
 import { pennyPostAbi, pennyTestTokenAbi } from "../lib/generated/abi.ts";
 import { failedChecks, verifyAnchoredPost, type ChainReader, type ServedPost, type ServedProof } from "../lib/verify-anchored.ts";
@@ -99,7 +99,7 @@ async function tipToken(chain: Chain, session: Session, postId: bigint, tokenTex
  * contract or signature change, costs no gas per tip, and leaves PennyPost within EIP-170; the
  * price is that every client must check (the CLI and the page do; see docs/protocol.md).
  */
-async function provenAuthor(chain: Chain, api: Api, postId: bigint, post: ServedPost & { mode: string; block: number }): Promise<Address> {
+async function provenAuthor(chain: Chain, api: Api, postId: bigint, post: ServedPost & { mode: string; txHash: string }): Promise<Address> {
   const refuse = (why: string) =>
     new CliError(`the index at ${api.url} serves post #${postId} with ${why}: no tip was signed; tip through an index you trust (--api)`);
   if (post.mode.startsWith("anchored")) {
@@ -110,10 +110,12 @@ async function provenAuthor(chain: Chain, api: Api, postId: bigint, post: Served
     return verified.provenAuthor;
   }
   if (post.mode === "batched") {
-    const block = BigInt(post.block);
-    const [posted] = await chain.publicClient.getContractEvents({ address: chain.pennyPost, abi: pennyPostAbi, eventName: "Posted", args: { postId }, fromBlock: block, toBlock: block });
-    if (posted?.args.author === undefined || getAddress(posted.args.author) !== getAddress(post.author)) {
-      throw refuse(`an author its Posted event in block ${block} does not name`);
+    // The Posted event in the post's own transaction (a lying txHash finds none: refused).
+    const receipt = await chain.publicClient.getTransactionReceipt({ hash: post.txHash as Hex }).catch(() => undefined);
+    const posted = parseEventLogs({ abi: pennyPostAbi, eventName: "Posted", logs: receipt?.logs ?? [] })
+      .find((log) => log.address.toLowerCase() === chain.pennyPost.toLowerCase() && log.args.postId === postId);
+    if (posted === undefined || getAddress(posted.args.author) !== getAddress(post.author)) {
+      throw refuse(`an author its Posted event in tx ${post.txHash} does not name`);
     }
     return getAddress(posted.args.author);
   }
@@ -122,7 +124,7 @@ async function provenAuthor(chain: Chain, api: Api, postId: bigint, post: Served
 
 /** Signs a tip (or the next cumulative voucher) and sends it through the relayer. */
 async function tipRelayed(chain: Chain, session: Session, api: Api, mode: "batched" | "voucher", postId: bigint, amount: bigint): Promise<void> {
-  const post = (await api.get<ServedPost & { mode: string; block: number }>(`/v1/posts/${postId}`))?.data;
+  const post = (await api.get<ServedPost & { mode: string; txHash: string }>(`/v1/posts/${postId}`))?.data;
   if (post === undefined) throw new CliError(`the index at ${api.url} has no post #${postId}: see the ids with \`./pennypost feed\``);
   const author = await provenAuthor(chain, api, postId, post);
   const relay = openRelay(chain, api);

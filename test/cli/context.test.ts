@@ -6,10 +6,11 @@ import { after, before, describe, it } from "mocha";
 
 import { freePort } from "../indexer/anvil.ts";
 import { removeTempDirs, tempDir } from "../indexer/helpers.ts";
+import { PATIENCE_MS } from "../support/wait.ts";
 import { assertFails, pennypost, startCliChain, type CliChain } from "./helpers.ts";
 
 describe("pennypost: network, deployment file and account (CLI)", function () {
-  this.timeout(60_000);
+  this.timeout(5 * PATIENCE_MS); // each CLI run is bounded by PATIENCE_MS (helpers.ts)
   let chain: CliChain;
   let dir: string;
 

@@ -24,6 +24,7 @@ import { loadConfig } from "../../server/config.ts";
 import { startServer, type RunningServer } from "../../server/main.ts";
 import { startAnvil, type Anvil } from "../indexer/anvil.ts";
 import { silentLogger, tempDir } from "../indexer/helpers.ts";
+import { PATIENCE_MS, until } from "../support/wait.ts";
 
 const HARDHAT = "node_modules/.bin/hardhat";
 const MNEMONIC = "test test test test test test test test test test test junk";
@@ -97,7 +98,7 @@ export function pennypost(chain: CliChain | undefined, args: string[], options: 
     else env[name] = value;
   }
   return new Promise((resolve) => {
-    execFile(HARDHAT, ["pennypost", ...args, ...chainArgs], { env, encoding: "utf8", timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(HARDHAT, ["pennypost", ...args, ...chainArgs], { env, encoding: "utf8", timeout: PATIENCE_MS }, (error, stdout, stderr) => {
       const status = error === null ? 0 : typeof error.code === "number" ? error.code : null;
       resolve({ status, stdout: stripVTControlCharacters(stdout), stderr: stripVTControlCharacters(stderr) });
     });
@@ -145,10 +146,8 @@ export async function startApi(chain: CliChain): Promise<RunningServer> {
 /** Waits until the API has indexed the chain's head block. */
 export async function untilIndexed(chain: CliChain, api: RunningServer): Promise<void> {
   const head = Number(await chain.anvil.client.getBlockNumber({ cacheTime: 0 }));
-  for (let i = 0; i < 400; i++) {
+  await until(`the API to index block ${head}`, async () => {
     const status = (await (await fetch(`${api.url}/status`)).json()) as { indexedBlock: number | null };
-    if ((status.indexedBlock ?? -1) >= head) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`the API did not index block ${head} in 10 s`);
+    return (status.indexedBlock ?? -1) >= head;
+  });
 }

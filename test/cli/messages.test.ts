@@ -10,10 +10,11 @@ import { after, before, describe, it } from "mocha";
 
 import type { RunningServer } from "../../server/main.ts";
 import { removeTempDirs } from "../indexer/helpers.ts";
+import { PATIENCE_MS } from "../support/wait.ts";
 import { assertFails, pennypost, startApi, startCliChain, untilIndexed, type CliChain } from "./helpers.ts";
 
 describe("pennypost: one line for every bad argument (CLI)", function () {
-  this.timeout(180_000);
+  this.timeout(5 * PATIENCE_MS); // each CLI run is bounded by PATIENCE_MS (helpers.ts)
   let chain: CliChain;
   let api: RunningServer;
   /**

@@ -10,12 +10,13 @@ import { generatePrivateKey } from "viem/accounts";
 import { pennyPostAbi } from "../../lib/generated/abi.ts";
 import postAction from "../../tasks/post.ts";
 import { removeTempDirs } from "../indexer/helpers.ts";
+import { PATIENCE_MS, until } from "../support/wait.ts";
 import { assertFails, field, pennypost, startCliChain, writeAs, type CliChain } from "./helpers.ts";
 
 const POST_FEE = 10n ** 13n;
 
 describe("pennypost post and reply (CLI)", function () {
-  this.timeout(60_000);
+  this.timeout(5 * PATIENCE_MS); // each CLI run is bounded by PATIENCE_MS (helpers.ts)
   let chain: CliChain;
   const postCount = () => chain.anvil.client.readContract({ address: chain.pennyPost, abi: pennyPostAbi, functionName: "postCount" });
   const asOwner = (functionName: string, args: bigint[] = []) => writeAs(chain, 0, { address: chain.pennyPost, abi: pennyPostAbi, functionName, args });
@@ -139,10 +140,7 @@ describe("pennypost post and reply (CLI)", function () {
       try {
         const running = pennypost(chain, ["post", "--text", "racing the fee"], { as: 3 });
         // The post is in the pool: the owner's fee change goes first in the same block (higher tip).
-        for (let i = 0; Number(((await chain.anvil.rpc("txpool_status")) as { pending: string }).pending) === 0; i++) {
-          if (i > 1_000) throw new Error("the post never reached the pool");
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
+        await until("the post to reach the pool", async () => Number(((await chain.anvil.rpc("txpool_status")) as { pending: string }).pending) > 0, { everyMs: 10 });
         await chain.anvil.wallet(0).writeContract({
           address: chain.pennyPost, abi: pennyPostAbi, functionName: "setPostFee", args: [2n * POST_FEE],
           account: chain.anvil.accounts[0], chain: undefined, maxPriorityFeePerGas: 10n ** 11n, maxFeePerGas: 2n * 10n ** 11n,

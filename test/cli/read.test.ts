@@ -7,13 +7,14 @@ import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/generated/abi.ts";
 import type { RunningServer } from "../../server/main.ts";
 import { freePort } from "../indexer/anvil.ts";
 import { removeTempDirs } from "../indexer/helpers.ts";
+import { PATIENCE_MS } from "../support/wait.ts";
 import { assertFails, field, pennypost, startApi, startCliChain, untilIndexed, writeAs, type CliChain } from "./helpers.ts";
 
 const FEE = 10n ** 13n;
 const TIME = /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/.source;
 
 describe("pennypost feed and show (CLI, real API)", function () {
-  this.timeout(60_000);
+  this.timeout(5 * PATIENCE_MS); // each CLI run is bounded by PATIENCE_MS (helpers.ts)
   let chain: CliChain;
   let api: RunningServer;
   const read = (args: string[]) => pennypost(undefined, [...args, "--api", api.url]);

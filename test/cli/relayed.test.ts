@@ -10,13 +10,14 @@ import { pennyPostDomain, signAnchoredPost } from "../../lib/relayed.ts";
 import type { RunningServer } from "../../server/main.ts";
 import { removeTempDirs } from "../indexer/helpers.ts";
 import { LIES, lyingApi } from "../indexer/lying-api.ts";
+import { PATIENCE_MS } from "../support/wait.ts";
 import { assertFails, field, pennypost, startApi, startCliChain, untilIndexed, writeAs, type CliChain } from "./helpers.ts";
 
 const ETH = "0x0000000000000000000000000000000000000000";
 const USER = 2;
 
 describe("pennypost deposit, session and show --verify (CLI)", function () {
-  this.timeout(120_000);
+  this.timeout(5 * PATIENCE_MS); // each CLI run is bounded by PATIENCE_MS (helpers.ts)
   let chain: CliChain;
   let user: Address;
   const read = <T>(functionName: string, args: readonly unknown[]) =>
@@ -234,6 +235,27 @@ describe("pennypost deposit, session and show --verify (CLI)", function () {
         assert.equal(await read<bigint>("owed", [author, ETH]), owed + parseEther("0.0001") - parseEther("0.0001") * 250n / 10_000n);
       });
     }
+
+    it("tip on a batched post: the author is checked against its Posted event before signing; a lying index gets nothing signed", async () => {
+      const posted = await pennypost(chain, ["post", "--text", "batched, then tipped", "--via", "batched", "--api", api.url], { as: USER });
+      assert.equal(posted.status, 0, posted.stderr);
+      const id = field(posted.stdout, "post").slice(1);
+      await untilIndexed(chain, api);
+      const liar = await lyingApi(api.url, LIES.author!);
+      try {
+        const nonce = await read<bigint>("nonces", [chain.address(1)]);
+        assertFails(await pennypost(chain, ["tip", "--post", id, "--amount", "0.0001", "--via", "batched", "--api", liar.url], { as: 1 }),
+          new RegExp(`serves post #${id} with an author its Posted event in tx 0x[0-9a-f]{64} does not name: no tip was signed`));
+        assert.equal(await read<bigint>("nonces", [chain.address(1)]), nonce);
+      } finally {
+        await liar.close();
+      }
+      const owed = await read<bigint>("owed", [user, ETH]);
+      await writeAs(chain, 0, { address: chain.pennyPost, abi: pennyPostAbi, functionName: "deposit", args: [chain.address(1)], value: parseEther("0.01") });
+      const honest = await pennypost(chain, ["tip", "--post", id, "--amount", "0.0001", "--via", "voucher", "--api", api.url], { as: 1 });
+      assert.equal(honest.status, 0, honest.stderr);
+      assert.equal(await read<bigint>("owed", [user, ETH]), owed + parseEther("0.0001") - parseEther("0.0001") * 250n / 10_000n, "the proven author is credited");
+    });
 
     it("refuses an unknown --via, and says to deposit first when the deposit is short", async () => {
       assertFails(await pennypost(chain, ["post", "--text", "x", "--via", "carrier-pigeon", "--api", api.url], { as: USER }), /--via must be direct/);

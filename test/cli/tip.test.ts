@@ -6,6 +6,7 @@ import { getAddress, parseEther, parseEventLogs, type Address, type Hex } from "
 
 import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/generated/abi.ts";
 import { removeTempDirs } from "../indexer/helpers.ts";
+import { PATIENCE_MS } from "../support/wait.ts";
 import { assertFails, field, pennypost, startCliChain, writeAs, type CliChain } from "./helpers.ts";
 
 const ETH = "0x0000000000000000000000000000000000000000";
@@ -13,7 +14,7 @@ const AUTHOR = 1;
 const TIPPER = 3;
 
 describe("pennypost tip (CLI)", function () {
-  this.timeout(60_000);
+  this.timeout(5 * PATIENCE_MS); // each CLI run is bounded by PATIENCE_MS (helpers.ts)
   let chain: CliChain;
   let author: Address;
   let tipper: Address;

@@ -5,6 +5,7 @@ import { parseEther, type Address, type Hex } from "viem";
 
 import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/generated/abi.ts";
 import { removeTempDirs } from "../indexer/helpers.ts";
+import { PATIENCE_MS } from "../support/wait.ts";
 import { assertFails, field, pennypost, startCliChain, writeAs, type CliChain } from "./helpers.ts";
 
 const ETH = "0x0000000000000000000000000000000000000000";
@@ -12,7 +13,7 @@ const AUTHOR = 1;
 const TIPPER = 3;
 
 describe("pennypost withdraw (CLI)", function () {
-  this.timeout(60_000);
+  this.timeout(5 * PATIENCE_MS); // each CLI run is bounded by PATIENCE_MS (helpers.ts)
   let chain: CliChain;
   let author: Address;
   const owed = (asset: Address) =>

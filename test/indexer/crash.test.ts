@@ -10,6 +10,7 @@ import { keys } from "../../server/store/keys.ts";
 import { LevelStore } from "../../server/store/level-store.ts";
 import { deployPennyPost, startAnvil, type Anvil } from "./anvil.ts";
 import { freshDump, removeTempDirs, tempDir } from "./helpers.ts";
+import { PATIENCE_MS, until } from "../support/wait.ts";
 
 const FEE = 10n ** 13n;
 const KILLS = 12;
@@ -20,7 +21,7 @@ function spawnIndexer(env: Record<string, string>) {
 }
 
 describe("indexer crash safety", function () {
-  this.timeout(180_000);
+  this.timeout(5 * PATIENCE_MS); // each wait is bounded by PATIENCE_MS
   let anvil: Anvil;
   let address: Hex;
   let producing = true;
@@ -100,11 +101,10 @@ describe("indexer crash safety", function () {
       last.once("exit", (code) => reject(new Error(`indexer exited with ${code} before listening`)));
     });
     const head = Number(await anvil.client.getBlockNumber({ cacheTime: 0 }));
-    for (let i = 0; i < 1_200; i++) {
+    await until(`the indexer to reach block ${head}`, async () => {
       const status = (await fetch(`${url}/status`).then((r) => r.json())) as { indexedBlock: number | null };
-      if ((status.indexedBlock ?? -1) >= head) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+      return (status.indexedBlock ?? -1) >= head;
+    }, { everyMs: 50 });
     const code = await new Promise((resolve) => {
       last.once("exit", resolve);
       last.kill("SIGTERM");

@@ -113,6 +113,32 @@ describe("server (anvil, end to end)", function () {
     assert.deepEqual(dump, await freshDump(anvil.client, address, { reorgWindow: 2 }));
   });
 
+  it("relays POST /rpc on the local chain (31337) by default, on another chain only with RPC_RELAY=on, never with off", async () => {
+    const rpc = async (server: RunningServer) => {
+      const res = await fetch(`${server.url}/rpc`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) });
+      return [res.status, ((await res.json()) as { code?: string }).code];
+    };
+    const statuses = async (node: Anvil, at: Hex, env: Record<string, string>) => {
+      const server = await startServer(loadConfig({ CHAIN_RPC_URL: node.url, PENNYPOST_ADDRESS: at, DATA_DIR: await tempDir("relay"), HTTP_PORT: "0", RELAYER: "off", ...env }), silentLogger);
+      try {
+        return await rpc(server);
+      } finally {
+        await server.stop();
+      }
+    };
+    assert.deepEqual(await statuses(anvil, address, {}), [200, undefined]);
+    assert.deepEqual(await statuses(anvil, address, { RPC_RELAY: "off" }), [404, "not_found"]);
+    const other = await startAnvil();
+    try {
+      const at = await deployPennyPost(other, FEE);
+      await other.rpc("anvil_setChainId", [1337]); // another chain than the local one
+      assert.deepEqual(await statuses(other, at, {}), [404, "not_found"]);
+      assert.deepEqual(await statuses(other, at, { RPC_RELAY: "on" }), [200, undefined]);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it("refuses to start on an invalid configuration, naming every bad field, exit code 1", () => {
     const result = spawnSync(process.execPath, ["server/main.ts"], {
       env: { ...process.env, HTTP_PORT: "http", CONFIRMATIONS: "-2", LOG_LEVEL: "chatty" }, encoding: "utf8",

@@ -16,6 +16,7 @@ import { startServer, type RunningServer } from "../../server/main.ts";
 import { deployPennyPost, startAnvil, type Anvil } from "./anvil.ts";
 import { removeTempDirs, silentLogger, tempDir } from "./helpers.ts";
 import { LIES, lyingApi, type Lie } from "./lying-api.ts";
+import { until } from "../support/wait.ts";
 
 const FEE = 10n ** 13n;
 
@@ -68,8 +69,7 @@ describe("scripts/verify-proof.ts (anvil, real server)", function () {
     await send(0, encodeFunctionData({ abi: pennyPostAbi, functionName: "anchor", args: [root, 5n, encodeAnchorData(posts)] }));
     const config = loadConfig({ CHAIN_RPC_URL: anvil.url, PENNYPOST_ADDRESS: address, DATA_DIR: await tempDir("verify"), HTTP_PORT: "0", POLL_INTERVAL_MS: "20" });
     server = await startServer(config, silentLogger);
-    for (let i = 0; i < 200 && !server.follower.status().caughtUp; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(server.follower.status().caughtUp, true);
+    await until("the server to catch up", () => server.follower.status().caughtUp, { everyMs: 50 });
   });
   after(async () => {
     await server?.stop();

@@ -20,12 +20,13 @@ import { ActionRejected, Relayer } from "../../server/relayer/relayer.ts";
 import { RelayerStore, keys, put } from "../../server/relayer/store.ts";
 import { startCliChain, writeAs, type CliChain } from "../cli/helpers.ts";
 import { removeTempDirs, silentLogger, tempDir } from "../indexer/helpers.ts";
+import { PATIENCE_MS, until } from "../support/wait.ts";
 
 const FAR = 2n ** 40n;
 const json = (value: unknown) => JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
 
 describe("relayer under attack (step by step, anvil)", function () {
-  this.timeout(120_000);
+  this.timeout(5 * PATIENCE_MS); // each wait is bounded by PATIENCE_MS
   let chain: CliChain;
   let domain: PennyPostDomain;
   let fee: bigint;
@@ -279,7 +280,7 @@ describe("relayer under attack (step by step, anvil)", function () {
     const user = privateKeyToAccount(generatePrivateKey());
     await other.stop();
     // Until the node is really gone (its process may answer a moment after stop() resolves).
-    for (let i = 0; i < 200 && (await other.anvil.client.getBlockNumber({ cacheTime: 0 }).then(() => true, () => false)); i++) await new Promise((res) => setTimeout(res, 25));
+    await until("the other node to be gone", () => other.anvil.client.getBlockNumber({ cacheTime: 0 }).then(() => false, () => true));
     await assert.rejects(r.step());
     const otherDomain = pennyPostDomain(await client.getChainId(), other.pennyPost);
     const message = { author: user.address, parentId: 0n, content: "anyone there?", maxFee: fee, nonce: 0n, deadline: FAR };

@@ -16,6 +16,7 @@ import { pennyPostDomain, signAnchoredPost, signPost, type PennyPostDomain } fro
 import { startCliChain, writeAs, type CliChain } from "../cli/helpers.ts";
 import { freePort } from "../indexer/anvil.ts";
 import { removeTempDirs, tempDir } from "../indexer/helpers.ts";
+import { PATIENCE_MS, until } from "../support/wait.ts";
 
 /** Six in the suite; `KILLS=30 npx hardhat test mocha test/relayer/durability.test.ts` for the long run. */
 const KILLS = Number(process.env.KILLS ?? 6);
@@ -24,7 +25,8 @@ const json = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (type
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("relayer durability: SIGKILL with actions queued and submitted", function () {
-  this.timeout(240_000);
+  // Every wait below is for its condition, bounded by PATIENCE_MS; the test's bound is above them all.
+  this.timeout((KILLS + 10) * PATIENCE_MS);
   let chain: CliChain;
   let domain: PennyPostDomain;
   let fee: bigint;
@@ -33,13 +35,7 @@ describe("relayer durability: SIGKILL with actions queued and submitted", functi
   const authors = [0, 1, 2].map(() => privateKeyToAccount(generatePrivateKey()));
 
   const spawnServer = (): ChildProcess => spawn(process.execPath, ["server/main.ts"], { env: { ...process.env, ...env }, stdio: "ignore" });
-  const up = async () => {
-    for (let i = 0; i < 400; i++) {
-      if ((await fetch(`${url}/health`).catch(() => undefined))?.ok) return;
-      await sleep(25);
-    }
-    throw new Error("the server did not start");
-  };
+  const up = () => until("the server to start", async () => (await fetch(`${url}/health`).catch(() => undefined))?.ok === true);
 
   before(async () => {
     chain = await startCliChain();
@@ -92,7 +88,11 @@ describe("relayer durability: SIGKILL with actions queued and submitted", functi
       await up();
       let running = true;
       const clients = authors.map((a, i) => client(a, i, () => running, acked, sent));
-      await sleep(100 + Math.floor(Math.random() * 400));
+      // The kill comes once this round has had actions acknowledged (however slow the machine),
+      // then at a random moment: with actions queued, batched or submitted.
+      const before = acked.size;
+      await until(`round ${round}: two actions acknowledged`, () => acked.size >= before + 2);
+      await sleep(Math.floor(Math.random() * 400));
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGKILL");
       await exited;
@@ -105,22 +105,19 @@ describe("relayer durability: SIGKILL with actions queued and submitted", functi
     try {
       await up();
       for (const [content, id] of acked) {
-        let status = "";
-        for (let i = 0; i < 800 && status !== "included"; i++) {
+        await until(`acknowledged action ${id} (${content}) to be included`, async () => {
           const data = ((await (await fetch(`${url}/v1/actions/${id}`)).json()) as any).data;
-          status = data?.status ?? "missing";
+          const status = data?.status ?? "missing";
           if (status === "rejected" || status === "missing") assert.fail(`acknowledged action ${id} (${content}) is ${status}: ${data?.reason ?? ""}`);
-          if (status !== "included") await sleep(25);
-        }
-        assert.equal(status, "included", `acknowledged action ${id} (${content}) never reached the chain`);
+          return status === "included";
+        });
       }
       // Everything indexed, read back through the API: each acknowledged text exactly once.
       const head = Number(await chain.anvil.client.getBlockNumber({ cacheTime: 0 }));
-      for (let i = 0; i < 400; i++) {
+      await until(`the API to index block ${head}`, async () => {
         const status = (await (await fetch(`${url}/status`)).json()) as { indexedBlock: number | null };
-        if ((status.indexedBlock ?? -1) >= head) break;
-        await sleep(25);
-      }
+        return (status.indexedBlock ?? -1) >= head;
+      });
       const seen = new Map<string, number>();
       for (const author of authors) {
         let cursor: string | null = null;

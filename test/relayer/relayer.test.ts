@@ -30,12 +30,14 @@ import { loadConfig } from "../../server/config.ts";
 import { startServer, type RunningServer } from "../../server/main.ts";
 import { startCliChain, untilIndexed, writeAs, type CliChain } from "../cli/helpers.ts";
 import { removeTempDirs, silentLogger, tempDir } from "../indexer/helpers.ts";
+import { PATIENCE_MS, until as waitFor } from "../support/wait.ts";
 
 const FAR = 2n ** 40n;
 const json = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 
 describe("relayer: POST /v1/actions to the chain (anvil, real server)", function () {
-  this.timeout(120_000);
+  // Each wait is for its condition, bounded by PATIENCE_MS; a test's bound is above its waits.
+  this.timeout(5 * PATIENCE_MS);
   let chain: CliChain;
   let server: RunningServer;
   let domain: PennyPostDomain;
@@ -62,7 +64,7 @@ describe("relayer: POST /v1/actions to the chain (anvil, real server)", function
   };
   const until = async (id: string, status = "included") => {
     let data: any;
-    for (let i = 0; i < 2_400; i++) {
+    for (const deadline = performance.now() + PATIENCE_MS; performance.now() < deadline;) {
       const res = await fetch(`${server.url}/v1/actions/${id}`);
       ({ data } = (await res.json()) as any);
       if (data.status === status) return data;
@@ -159,7 +161,7 @@ describe("relayer: POST /v1/actions to the chain (anvil, real server)", function
     };
     // The relayer checks against the chain as of the block its view has reached (no read per action).
     const seen = async (block: bigint) => {
-      for (let i = 0; i < 400 && BigInt((await relayState(user.address)).block) < block; i++) await new Promise((r) => setTimeout(r, 25));
+      await waitFor(`the relayer's view to reach block ${block}`, async () => BigInt((await relayState(user.address)).block) >= block);
     };
     const now = (await chain.anvil.client.getBlock()).timestamp;
     await asUser("authorizeSession", [sessionKey.address, ETH, 2n * fee, now + 3600n]);
@@ -199,7 +201,7 @@ describe("relayer: POST /v1/actions to the chain (anvil, real server)", function
         assert.equal(post.mode, mode);
       }
       const cumulative = BigInt((await relayState(author.address)).cumulativeFee);
-      for (let i = 0; i < 200 && (await read<bigint>("anchoredFeesPaid", [author.address])) < cumulative; i++) await new Promise((r) => setTimeout(r, 25));
+      await waitFor("the anchored fees to be settled", async () => (await read<bigint>("anchoredFeesPaid", [author.address])) >= cumulative);
       assert.equal(await read<bigint>("anchoredFeesPaid", [author.address]), cumulative, "the relayer settled the anchored posting fees");
     });
   }
@@ -240,20 +242,27 @@ describe("relayer: POST /v1/actions to the chain (anvil, real server)", function
       const res = await send(await batchedPost(author, author.address, "stuck, then bumped", { nonce }), bumping.url);
       assert.equal(res.status, 202);
       const follow = async () => ((await (await fetch(`${bumping.url}/v1/actions/${res.body.data.id}`)).json()) as any).data;
-      let first: any;
-      for (let i = 0; i < 100 && (first = await follow()).status !== "submitted"; i++) await new Promise((r) => setTimeout(r, 20));
-      assert.equal(first.status, "submitted");
+      const first = await waitFor("the action to be submitted", async () => {
+        const data = await follow();
+        assert.ok(["queued", "submitted"].includes(data.status), `the action is ${data.status}, expected queued then submitted`);
+        return data.status === "submitted" ? data : undefined;
+      });
       // "submitted" is written ahead of the send: the node may learn of the transaction a moment later.
-      let original;
-      for (let i = 0; i < 100 && original === undefined; i++) {
-        original = await chain.anvil.client.getTransaction({ hash: first.txHash }).catch(() => new Promise<undefined>((r) => setTimeout(r, 20)));
-      }
-      assert.ok(original !== undefined, `the node never saw ${first.txHash}`);
-      await new Promise((r) => setTimeout(r, 2_500)); // past RELAYER_BUMP_AFTER_MS: replaced
+      const original = await waitFor(`the node to see ${first.txHash}`, () => chain.anvil.client.getTransaction({ hash: first.txHash }));
+      // Past RELAYER_BUMP_AFTER_MS the relayer replaces it: wait until the node's pool holds the
+      // replacement (same nonce, higher fee), however long a busy machine takes, then mine.
+      const relayer = chain.address(9).toLowerCase();
+      await waitFor("the replacement in the node's pool", async () => {
+        const pool = (await chain.anvil.rpc("txpool_content")) as { pending: Record<string, Record<string, { hash: Hex }>> };
+        const mine = Object.entries(pool.pending).find(([from]) => from.toLowerCase() === relayer)?.[1] ?? {};
+        const pending = mine[String(original.nonce)];
+        return pending !== undefined && pending.hash !== first.txHash;
+      }, { everyMs: 50 });
       await chain.anvil.rpc("evm_mine", []);
-      let done: any;
-      for (let i = 0; i < 200 && (done = await follow()).status !== "included"; i++) await new Promise((r) => setTimeout(r, 25));
-      assert.equal(done.status, "included");
+      const done = await waitFor("the action to be included", async () => {
+        const data = await follow();
+        return data.status === "included" ? data : undefined;
+      });
       assert.notEqual(done.txHash, first.txHash, "the replacement landed, not the original");
       const landed = await chain.anvil.client.getTransaction({ hash: done.txHash });
       assert.equal(landed.nonce, original.nonce);
@@ -332,7 +341,7 @@ describe("relayer: POST /v1/actions to the chain (anvil, real server)", function
       await fund(user, parseEther("0.01"));
       // Its state read once, before the hold (what every later accept of the account reuses).
       const state = async () => ((await (await fetch(`${other.url}/v1/accounts/${user.address}/relay`)).json()) as any).data;
-      for (let i = 0; i < 400 && BigInt((await state()).depositEth) === 0n; i++) await new Promise((r) => setTimeout(r, 25));
+      await waitFor("the deposit in the relayer's view", async () => BigInt((await state()).depositEth) !== 0n);
       const honest = await batchedPost(user, user.address, "honest", { nonce: BigInt((await state()).nextNonce) });
 
       holding = true;

@@ -15,11 +15,12 @@ import { actionSchema, type Action } from "../../server/relayer/actions.ts";
 import { Relayer } from "../../server/relayer/relayer.ts";
 import { startCliChain, writeAs, type CliChain } from "../cli/helpers.ts";
 import { removeTempDirs, silentLogger, tempDir } from "../indexer/helpers.ts";
+import { PATIENCE_MS } from "../support/wait.ts";
 
 const json = (value: unknown) => JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
 
 describe("relayer: reorgs of its own transactions (anvil)", function () {
-  this.timeout(120_000);
+  this.timeout(5 * PATIENCE_MS); // each wait is bounded by PATIENCE_MS
   let chain: CliChain;
   let client: PublicClient;
   let domain: PennyPostDomain;
@@ -40,7 +41,7 @@ describe("relayer: reorgs of its own transactions (anvil)", function () {
   };
   const statuses = async (ids: string[]) => Promise.all(ids.map(async (id) => (await relayer.record(id))!.status));
   const stepUntil = async (done: () => Promise<boolean>, what: string) => {
-    for (let i = 0; i < 400; i++) {
+    for (const deadline = performance.now() + PATIENCE_MS; performance.now() < deadline;) {
       await relayer.step();
       if (await done()) return;
       await new Promise((r) => setTimeout(r, 10));

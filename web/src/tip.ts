@@ -3,7 +3,7 @@
  * the protocol fee, a balance check before anything is signed, and for tokens an approval first
  * when PennyPost's allowance is short.
  */
-import { getAddress, parseEventLogs, parseUnits, type Address, type TransactionReceipt } from "viem";
+import { getAddress, parseEventLogs, parseUnits, type Address, type Hex, type TransactionReceipt } from "viem";
 
 import { pennyPostAbi, pennyTestTokenAbi } from "../../lib/generated/abi.ts";
 import { failedChecks, verifyAnchoredPost, type ChainReader } from "../../lib/verify-anchored.ts";

@@ -154,6 +154,29 @@ contract PennyPostRelayedAnchoredFeesTest is RelayedFixture {
         assertEq(pennyPost.anchoredFeesPaid(bobSigner), 5 * POST_FEE, "the anchored post settles");
     }
 
+    /// @notice The bound of the published-post rule, pinned: the leaf carries no seq, so when an author
+    /// signed two posts with the same parent and text (seq 1, then seq 2) and only the first was
+    /// anchored, the seq-2 signature settles against the seq-1 leaf. What is taken is still what the
+    /// author signed (its cumulative fee at seq 2), never more, and only once.
+    function test_settle_boundWhenTwoSignedPostsShareALeaf() public {
+        IPennyPostRelayed.AnchoredFee memory first = _fee(bobPk, bobSigner, 1, POST_FEE); // anchored
+        IPennyPostRelayed.AnchoredFee memory second = _unanchoredFee(bobPk, bobSigner, 2, 2 * POST_FEE);
+        second.contentHash = first.contentHash; // the same text, signed again at seq 2, never anchored
+        second.signature = _sign(bobPk, _anchoredDigest(pennyPost, second));
+        second.batchId = first.batchId; // first's leaf: same index, author, parent and content
+        _settle(second);
+        assertEq(pennyPost.anchoredFeesPaid(bobSigner), 2 * POST_FEE, "the larger cumulative fee the author signed");
+        assertEq(pennyPost.depositOf(bobSigner, ETH), 1 ether - 2 * POST_FEE, "no more than that");
+        IPennyPostRelayed.AnchoredFee memory again = second;
+        _expectSkipped(bobSigner, 2, IPennyPostRelayed.PennyPostFeeAlreadySettled.selector);
+        _settle(again);
+        second.contentHash = keccak256("other text"); // a different text is another leaf: refused
+        second.cumulativeFee = 3 * POST_FEE;
+        second.signature = _sign(bobPk, _anchoredDigest(pennyPost, second));
+        _expectSkipped(bobSigner, 2, IPennyPostRelayed.PennyPostNotAnchored.selector);
+        _settle(second);
+    }
+
     /// @notice A post in a two-leaf batch settles with its sibling as the proof.
     function test_settle_proofInALargerBatch() public {
         IPennyPostRelayed.AnchoredFee memory f = _fee(bobPk, bobSigner, 2, 2 * POST_FEE);
