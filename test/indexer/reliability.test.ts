@@ -43,6 +43,24 @@ async function get(url: string): Promise<Answer> {
   return { status: response.status, code: body.code, body };
 }
 
+/** An open /v1/stream: what it has sent so far, and a promise that resolves when the server ends it. */
+async function openStream(url: string): Promise<{ text: () => string; closed: () => boolean }> {
+  const response = await fetch(`${url}/v1/stream`);
+  assert.equal(response.status, 200);
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let closed = false;
+  void (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  })().catch(() => undefined).finally(() => (closed = true));
+  return { text: () => text, closed: () => closed };
+}
+
 async function post(anvil: Anvil, address: Hex, text: string): Promise<void> {
   const data = encodeFunctionData({ abi: pennyPostAbi, functionName: "post", args: [0n, text] });
   const hash = await anvil.wallet(1).sendTransaction({ to: address, data, value: FEE, account: anvil.accounts[1], chain: undefined });
@@ -181,18 +199,22 @@ describe("reliability: the index never serves what the chain no longer holds (re
 
   describe("when a reorg is deeper than REORG_WINDOW (4)", () => {
     for (const depth of [5, 8]) {
-      it(`of ${depth} blocks: data routes answer 503 index_halted, not the orphaned posts, and /status keeps following the head`, async () => {
+      it(`of ${depth} blocks: data routes answer 503 index_halted, not the orphaned posts, an open stream is told and closed, and /status keeps following the head`, async () => {
         const anvil = await startAnvil();
         const address = await deployPennyPost(anvil, FEE);
         for (let i = 0; i < 10; i++) await post(anvil, address, `deep ${depth}.${i}`);
         const server = await start(anvil.url, address, { REORG_WINDOW: "4" });
         try {
           await untilCaughtUp(server, anvil);
+          const stream = await openStream(server.url);
           const reorgedAt = performance.now();
           await anvil.rpc("anvil_reorg", [depth, []]);
           const ms = await untilRefused(server, "index_halted", reorgedAt);
           report(`reorg of ${depth} > window 4: data routes refused ${Math.round(ms)} ms after anvil_reorg`);
           await assertRefusedThroughout(server, "index_halted");
+          // The stream opened before the halt announces why and ends (it does not stay open on data that is off the chain).
+          await until("the stream opened before the halt to be closed", () => stream.closed());
+          assert.match(stream.text(), /event: unavailable\ndata: \{"code":"index_halted","reason":"[^"]*deeper than the window of 4 blocks/);
           for (let i = 0; i < 3; i++) await anvil.rpc("evm_mine");
           const head = Number(await anvil.client.getBlockNumber({ cacheTime: 0 }));
           const status = await until("/status to follow the head after the halt", async () => {

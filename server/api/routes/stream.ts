@@ -7,6 +7,9 @@
  * keep up is disconnected rather than buffered without bound: more than 1 MiB unsent for longer
  * than 2 s without draining, or more than 16 MiB at once. (One committed range can announce 2,048
  * anchored posts, over 1 MiB in one burst: a reader that keeps up drains it in milliseconds.)
+ * When the index's data can no longer be vouched for (server/api/status.ts: index_halted,
+ * chain_replaced, node_unavailable...), an open stream gets `event: unavailable` with
+ * `{"code", "reason"}` and is closed within UNSERVABLE_CHECK_MS; a new one is refused with the 503.
  */
 import type { Express } from "express";
 
@@ -19,6 +22,8 @@ export const DEFAULT_HEARTBEAT_MS = 15_000;
 const MAX_BUFFERED_BYTES = 1 << 20;
 const MAX_BUFFERED_MS = 2_000;
 const HARD_MAX_BUFFERED_BYTES = 16 << 20;
+/** How often an open stream checks that the index's data is still servable. */
+export const UNSERVABLE_CHECK_MS = 250;
 
 export function formatEvent(event: StreamEvent): string {
   const data = JSON.stringify({ data: event.data, block: event.block });
@@ -61,11 +66,20 @@ export function registerStreamRoutes(app: Express, deps: AppDeps, metrics: HttpM
     const unsubscribe = deps.events.subscribe((event) => send(formatEvent(event)));
     const heartbeat = setInterval(() => send(": heartbeat\n\n"), heartbeatMs);
     heartbeat.unref();
+    // Announced data the index can no longer vouch for ends the stream, as a new request is refused.
+    const servable = setInterval(() => {
+      const { unavailable } = deps.status();
+      if (unavailable === null) return;
+      send(`event: unavailable\ndata: ${JSON.stringify({ code: unavailable.code, reason: unavailable.reason })}\n\n`);
+      res.end();
+    }, UNSERVABLE_CHECK_MS);
+    servable.unref();
     metrics.streamClients.inc();
     deps.logger.debug({ requestId: res.locals.requestId }, "stream client connected");
 
     res.once("close", () => {
       clearInterval(heartbeat);
+      clearInterval(servable);
       unsubscribe();
       metrics.streamClients.dec();
       deps.logger.debug({ requestId: res.locals.requestId }, "stream client disconnected");
