@@ -5,10 +5,13 @@
  * the asset's units; the help marks required options and shows no "(default: 0)" for ids.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 
 import { after, before, describe, it } from "mocha";
 
 import type { RunningServer } from "../../server/main.ts";
+import { pennyPostTasks } from "../../tasks/definitions.ts";
 import { removeTempDirs } from "../indexer/helpers.ts";
 import { PATIENCE_MS } from "../support/wait.ts";
 import { assertFails, pennypost, startApi, startCliChain, untilIndexed, type CliChain } from "./helpers.ts";
@@ -98,5 +101,12 @@ describe("pennypost: one line for every bad argument (CLI)", function () {
         assert.doesNotMatch(line, /\(default:/, `${command} --help: ${option}`);
       }
     }
+  });
+
+  it("./pennypost --help lists every command of the command line, as the README says", async () => {
+    const { stdout } = await promisify(execFile)("bash", ["pennypost", "--help"], { timeout: PATIENCE_MS });
+    const commands = pennyPostTasks.map((t) => t.id).filter((id) => id.length === 2 && id[0] === "pennypost").map((id) => id[1]!);
+    assert.ok(commands.length >= 9, commands.join(", "));
+    for (const command of commands) assert.match(stdout, new RegExp(`^  \\./pennypost ${command} +\\S`, "m"), `${command} is listed`);
   });
 });
