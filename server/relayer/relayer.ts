@@ -291,7 +291,6 @@ export class Relayer implements AnchorDataSource {
         "relayer_busy", `the relayer holds ${this.config.maxQueued} actions not yet on chain (RELAYER_MAX_QUEUED); retry in ${BUSY_RETRY_SECONDS} s`, BUSY_RETRY_SECONDS,
       ));
     }
-    this.accepting += 1;
     const account = accountOf(action);
     const k = account.toLowerCase();
     // The signer is recovered at once, on the worker pool, beside other accounts' checks; the
@@ -300,6 +299,8 @@ export class Relayer implements AnchorDataSource {
     recovered.catch(() => undefined);
     // The turn covers the check and the reservation; the durable write goes on beside the account's
     // next check (a 202 still waits for it, and the submitter never takes an action not yet on disk).
+    // Counted from here until its check settles (nothing above can throw after it was counted).
+    this.accepting += 1;
     const held = (this.turns.get(k) ?? Promise.resolve()).then(async () => this.acceptNow(action, account, await recovered));
     const tail = held.catch(() => undefined);
     void tail.then(() => (this.accepting -= 1));
