@@ -97,10 +97,12 @@ describe("relayer under attack (step by step, anvil)", function () {
     assert.equal(await read<bigint>("nonces", [user.address]), 1n);
     assert.equal((await relayer.accountState(user.address)).nextNonce, "1");
     const second = await relayer.accept(await batchedPost(user, user.address, 1n));
-    await relayer.step(); // reads the receipt: the first is included, the second goes out
-    await relayer.step();
-    assert.equal((await status(first.id)).status, "included");
-    assert.equal((await status(second.id)).status, "included");
+    // Steps read the receipt (the first is included) and send the second; on a busy machine the
+    // node may take longer than a step to mine, so the test steps until both are in.
+    await until("both posts included", async () => {
+      await relayer.step();
+      return (await status(first.id)).status === "included" && (await status(second.id)).status === "included";
+    });
     assert.equal((await relayer.accountState(user.address)).nextNonce, "2");
   });
 
@@ -343,7 +345,10 @@ describe("relayer under attack (step by step, anvil)", function () {
       const message = { tipper: tipper.address, postId, author: author.address, asset: ETH, amount: 1_000n, nonce, deadline: FAR };
       ids.push((await relayer.accept(action({ type: "tip", mode: "batched", message, signature: (await signTip(tipper, domain, message)).signature }))).id);
     }
-    for (let round = 0; round < 50 && (await status(ids.at(-1)!)).status !== "included"; round++) await relayer.step();
+    await until("every tip included", async () => {
+      await relayer.step();
+      return (await status(ids.at(-1)!)).status === "included";
+    });
     const records = await Promise.all(ids.map(status));
     assert.deepEqual([...new Set(records.map((r) => r.status))], ["included"]);
     const hashes = [...new Set(records.map((r) => r.txHash!))];
@@ -383,7 +388,10 @@ describe("relayer under attack (step by step, anvil)", function () {
     } finally {
       await writeAs(chain, 0, { address: chain.pennyPost, abi: pennyPostAbi, functionName: "unpause", args: [] });
     }
-    for (let round = 0; round < 20 && (await status(ids.at(-1)!)).status !== "included"; round++) await relayer.step();
+    await until("every post included after the unpause", async () => {
+      await relayer.step();
+      return (await status(ids.at(-1)!)).status === "included";
+    });
     assert.deepEqual([...new Set((await Promise.all(ids.map(status))).map((r) => r.status))], ["included"]);
   });
 });
