@@ -203,11 +203,7 @@ export class Submitter {
   private async buildActions(kind: Mode): Promise<"built" | "empty" | "idle"> {
     const { pending, config } = this.d;
     const chosen: Pending[] = [];
-    const learned = this.itemGas.get(kind);
-    const max = Math.min(
-      kind === "anchored-hash" || kind === "anchored-calldata" ? config.anchorMaxPosts : config.batchMaxActions,
-      learned === undefined ? Infinity : Math.max(1, Number(TX_GAS_BUDGET / learned)),
-    );
+    const max = Math.min(kind === "anchored-hash" || kind === "anchored-calldata" ? config.anchorMaxPosts : config.batchMaxActions, this.fitting(kind));
     const perAccount = new Map<string, { n: number; gas: bigint; sawTip: boolean; closed: boolean }>();
     // Calldata-carrying transactions stay well under EIP-7825's cap (their gas grows with the content).
     let txGas = 0n;
@@ -340,9 +336,7 @@ export class Submitter {
         return undefined;
       }
     }));
-    const learned = this.itemGas.get("fees");
-    const most = Math.min(config.batchMaxActions, FEE_ITEMS_MAX, learned === undefined ? Infinity : Math.max(1, Number(TX_GAS_BUDGET / learned)));
-    items.push(...checked.filter((f) => f !== undefined).slice(0, most));
+    items.push(...checked.filter((f) => f !== undefined).slice(0, Math.min(config.batchMaxActions, FEE_ITEMS_MAX, this.fitting("fees"))));
     if (items.length === 0) return "idle";
     for (let some = items; ; some = some.slice(0, Math.ceil(some.length / 2))) {
       const sent = await this.send("fees", [], encodeFees(some), [], some.map((i) => i.author));
@@ -365,19 +359,20 @@ export class Submitter {
    */
   private async send(kind: SubmissionKind, items: Pending[], data: Hex, extra: Op[], authors?: Address[]): Promise<"built" | "smaller"> {
     const { client, config, store, pending, fees } = this.d;
+    const n = items.length || authors?.length || 0;
     let gas: bigint;
     try {
       const estimate = await client.estimateGas({ account: this.d.account.address, to: config.address, data });
-      this.learn(kind, estimate, items.length || authors?.length || 0);
+      this.learn(kind, estimate, n);
       if (estimate > TX_GAS_CAP) {
-        this.d.logger.debug({ kind, items: items.length || authors?.length, estimate }, "relayer batch over the gas cap; not sent");
+        this.d.logger.debug({ kind, items: n, estimate }, "relayer batch over the gas cap; not sent");
         return "smaller";
       }
       gas = (estimate * 6n) / 5n > TX_GAS_CAP ? TX_GAS_CAP : (estimate * 6n) / 5n;
     } catch (error) {
       // The whole call would revert (paused, not a sequencer, over the gas cap): nothing is sent.
-      this.d.logger.warn({ err: briefError(error), kind, items: items.length || authors?.length }, "relayer batch would revert; not sent");
-      this.learn(kind, TX_GAS_CAP, items.length || authors?.length || 0);
+      this.d.logger.warn({ err: briefError(error), kind, items: n }, "relayer batch would revert; not sent");
+      this.learn(kind, TX_GAS_CAP, n);
       return "smaller";
     }
     const seq = ++store.submissionSeq;
@@ -403,9 +398,15 @@ export class Submitter {
   private learn(kind: SubmissionKind, gas: bigint, n: number): void {
     if (n === 0 || kind === "anchored-hash") return;
     const perItem = gas / BigInt(n) + 1n;
-    const before = this.itemGas.get(kind);
-    // Only a batch that did not fit may raise it past what fit before; a fitting one sets it.
-    this.itemGas.set(kind, gas >= TX_GAS_CAP && before !== undefined && before > perItem ? before : perItem);
+    const before = this.itemGas.get(kind) ?? 0n;
+    // A fitting batch sets it; one that did not fit only raises it.
+    this.itemGas.set(kind, gas >= TX_GAS_CAP && before > perItem ? before : perItem);
+  }
+
+  /** Most items of `kind` that fit TX_GAS_BUDGET by the gas per item learned (no bound before the first estimate). */
+  private fitting(kind: SubmissionKind): number {
+    const perItem = this.itemGas.get(kind);
+    return perItem === undefined ? Infinity : Math.max(1, Number(TX_GAS_BUDGET / perItem));
   }
 
   private async sign(s: Submission, gas: bigint, bump = false): Promise<void> {
