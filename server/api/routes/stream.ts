@@ -32,6 +32,17 @@ export function formatEvent(event: StreamEvent): string {
 
 export function registerStreamRoutes(app: Express, deps: AppDeps, metrics: HttpMetrics): void {
   const heartbeatMs = deps.config.streamHeartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  // One check for every open stream (running only while there is one): announced data the index
+  // can no longer vouch for ends them all, as a new request is refused.
+  const open = new Set<(unavailable: { code: string; reason: string }) => void>();
+  let watch: NodeJS.Timeout | undefined;
+  const watchServable = () => {
+    watch ??= setInterval(() => {
+      const { unavailable } = deps.status();
+      if (unavailable !== null) for (const end of [...open]) end(unavailable);
+    }, UNSERVABLE_CHECK_MS);
+    watch.unref();
+  };
 
   get(app, "/v1/stream", (req, res) => {
     parseInput(noQuerySchema, req.query, "query");
@@ -66,20 +77,22 @@ export function registerStreamRoutes(app: Express, deps: AppDeps, metrics: HttpM
     const unsubscribe = deps.events.subscribe((event) => send(formatEvent(event)));
     const heartbeat = setInterval(() => send(": heartbeat\n\n"), heartbeatMs);
     heartbeat.unref();
-    // Announced data the index can no longer vouch for ends the stream, as a new request is refused.
-    const servable = setInterval(() => {
-      const { unavailable } = deps.status();
-      if (unavailable === null) return;
+    const end = (unavailable: { code: string; reason: string }) => {
       send(`event: unavailable\ndata: ${JSON.stringify({ code: unavailable.code, reason: unavailable.reason })}\n\n`);
       res.end();
-    }, UNSERVABLE_CHECK_MS);
-    servable.unref();
+    };
+    open.add(end);
+    watchServable();
     metrics.streamClients.inc();
     deps.logger.debug({ requestId: res.locals.requestId }, "stream client connected");
 
     res.once("close", () => {
       clearInterval(heartbeat);
-      clearInterval(servable);
+      open.delete(end);
+      if (open.size === 0) {
+        clearInterval(watch);
+        watch = undefined;
+      }
       unsubscribe();
       metrics.streamClients.dec();
       deps.logger.debug({ requestId: res.locals.requestId }, "stream client disconnected");
